@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/rowgate/rowgate/auth"
+	"github.com/rowgate/rowgate/auth/jwks"
+	"github.com/rowgate/rowgate/config"
+	"github.com/rowgate/rowgate/gateway"
+	"github.com/rowgate/rowgate/pgexec"
+	"github.com/rowgate/rowgate/schema"
+)
+
+// appOptions are the parts of a running server that do not come from
+// config.toml.
+type appOptions struct {
+	DBURL string
+	// ExtraIssuers are trusted in addition to the configured ones (the dev
+	// issuer in `rowgate dev`).
+	ExtraIssuers []config.TrustedIssuer
+	// Mounts are extra HTTP handlers by path prefix.
+	Mounts map[string]http.Handler
+	Logger *slog.Logger
+}
+
+// app is a wired rowgate server.
+type app struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	sets     []*jwks.Set
+	verifier *auth.Verifier
+	pool     *pgexec.Pool
+	schema   *schema.Holder
+	server   *gateway.Server
+	dbURL    string
+}
+
+// newApp wires the server from the configuration. It does not wait for the
+// database or the issuers: both are reached in the background, and /health
+// reports what is not usable yet.
+func newApp(ctx context.Context, cfg *config.Config, o appOptions) (*app, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	a := &app{cfg: cfg, log: log, schema: &schema.Holder{}, dbURL: o.DBURL}
+
+	issuers := append(cfg.TrustedIssuers(), o.ExtraIssuers...)
+	var authIssuers []auth.IssuerConfig
+	var statuses []gateway.IssuerStatus
+	for _, ti := range issuers {
+		set, err := jwks.New(jwks.Options{
+			Issuer:       ti.Issuer,
+			JWKSURL:      ti.JWKSURL,
+			MaxStaleness: cfg.Rowgate.MaxStaleness,
+			Logger:       log.With("issuer", ti.Name),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("issuer %s: %w", ti.Name, err)
+		}
+		a.sets = append(a.sets, set)
+		authIssuers = append(authIssuers, auth.IssuerConfig{
+			Name:         ti.Name,
+			Provider:     ti.Provider,
+			Issuer:       ti.Issuer,
+			Keys:         set,
+			AllowedRoles: ti.AllowedRoles,
+			DefaultRole:  ti.DefaultRole,
+			Audience:     ti.Audience,
+		})
+		statuses = append(statuses, gateway.IssuerStatus{Name: ti.Name, Status: set.Status})
+	}
+
+	projectKeys, projectJWKS, err := loadSigningKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	acfg := auth.Config{
+		Issuers:           authIssuers,
+		JWTSecret:         []byte(cfg.Auth.JWTSecret),
+		PublishableKey:    cfg.Auth.PublishableKey,
+		SecretKey:         cfg.Auth.SecretKey,
+		AllowJWTTemplates: cfg.Rowgate.AllowJWTTemplates,
+		Skew:              cfg.Rowgate.ClockSkew,
+		MaxLifetime:       cfg.Rowgate.MaxTokenLifetime,
+		CacheSize:         cfg.Rowgate.JWTCacheSize,
+		Logger:            log,
+	}
+	if projectKeys != nil {
+		acfg.SigningKeys = projectKeys
+	}
+	a.verifier, err = auth.New(acfg)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+
+	if o.DBURL == "" {
+		return nil, fmt.Errorf("no database URL: pass --db-url or set ROWGATE_DB_URL or DATABASE_URL")
+	}
+	a.pool, err = pgexec.Open(ctx, o.DBURL, pgexec.Options{})
+	if err != nil {
+		return nil, err
+	}
+
+	a.server = gateway.New(gateway.Options{
+		Verifier:        a.verifier,
+		Issuers:         statuses,
+		DB:              a.pool,
+		Schema:          a.schema,
+		Schemas:         cfg.API.Schemas,
+		ExtraSearchPath: cfg.API.ExtraSearchPath,
+		MaxRows:         int64(cfg.API.MaxRows),
+		TxEnd:           cfg.Rowgate.TxEnd,
+		ProjectJWKS:     projectJWKS,
+		Mounts:          o.Mounts,
+		Logger:          log,
+	})
+	return a, nil
+}
+
+// loadSigningKeys reads [auth] signing_keys_path: a JSON array of private
+// JWKs as `supabase gen signing-key` writes it. It returns the public keys
+// as a key source and as the JWKS document served to clients.
+func loadSigningKeys(cfg *config.Config) (*jwks.Set, []byte, error) {
+	path := cfg.Auth.SigningKeysPath
+	if path == "" {
+		return nil, nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read auth.signing_keys_path: %w", err)
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, nil, fmt.Errorf("parse auth.signing_keys_path %s: %w", path, err)
+	}
+	var keys []jwks.Key
+	var public []jose.JSONWebKey
+	for i, r := range raw {
+		k, err := jwks.KeyFromJWK(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("auth.signing_keys_path %s: key %d: %w", path, i, err)
+		}
+		keys = append(keys, k)
+		public = append(public, jose.JSONWebKey{Key: k.Public, KeyID: k.KID, Algorithm: k.Alg, Use: "sig"})
+	}
+	doc, err := json.Marshal(map[string]any{"keys": public})
+	if err != nil {
+		return nil, nil, err
+	}
+	return jwks.NewStatic(keys), doc, nil
+}
+
+// run starts the background work (key sets, schema cache and its reloads)
+// and serves HTTP on listen until ctx is done.
+func (a *app) run(ctx context.Context, listen string, ready func(net.Addr)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, s := range a.sets {
+		s.Start(ctx)
+	}
+	go a.keepSchema(ctx)
+	return a.server.ListenAndServe(ctx, listen, ready)
+}
+
+// keepSchema loads the schema cache, reloads it on NOTIFY pgrst and on
+// SIGHUP, and retries while the database is unreachable.
+func (a *app) keepSchema(ctx context.Context) {
+	reload := func() {
+		c, err := schema.Load(ctx, a.pool.PGX(), a.cfg.API.Schemas)
+		if err != nil {
+			a.log.Warn("schema cache load failed", "err", err)
+			return
+		}
+		a.schema.Store(c)
+		if err := a.pool.LoadRoleSettings(ctx); err != nil {
+			a.log.Warn("role settings load failed", "err", err)
+		}
+		a.log.Info("schema cache loaded")
+	}
+	for a.schema.Load() == nil && ctx.Err() == nil {
+		reload()
+		if a.schema.Load() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go schema.ListenAndReload(ctx, a.dbURL, a.cfg.API.Schemas, func(c *schema.Cache, err error) {
+		if err != nil {
+			a.log.Warn("schema reload failed", "err", err)
+			return
+		}
+		a.schema.Store(c)
+		_ = a.pool.LoadRoleSettings(ctx)
+		a.log.Info("schema cache reloaded (NOTIFY pgrst)")
+	})
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			reload()
+		}
+	}
+}
+
+func (a *app) close() {
+	for _, s := range a.sets {
+		s.Close()
+	}
+	if a.pool != nil {
+		a.pool.Close()
+	}
+}

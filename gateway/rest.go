@@ -1,0 +1,302 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rowgate/rowgate"
+	"github.com/rowgate/rowgate/auth"
+	"github.com/rowgate/rowgate/pgexec"
+	"github.com/rowgate/rowgate/pgrest"
+	"github.com/rowgate/rowgate/sqlgen"
+)
+
+// rest serves /rest/v1/…: resolve the identity, parse, build the SQL, run
+// it in one transaction, write the response.
+func (s *Server) rest(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.opts.Verifier.Resolve(r.Context(), auth.Credentials{
+		APIKey:        apiKey(r),
+		Authorization: r.Header.Values("Authorization"),
+		UserAgent:     r.Header.Get("User-Agent"),
+	})
+	if err != nil {
+		return err
+	}
+	setAnon(r, id.Role == "anon")
+
+	path := strings.TrimPrefix(r.URL.Path, "/rest/v1")
+	req, err := pgrest.ParseRequest(r.Method, path, r.URL.RawQuery, pgrest.Headers{
+		Prefer:         r.Header.Values("Prefer"),
+		Range:          r.Header.Get("Range"),
+		Accept:         r.Header.Get("Accept"),
+		AcceptProfile:  r.Header.Get("Accept-Profile"),
+		ContentProfile: r.Header.Get("Content-Profile"),
+	})
+	if err != nil {
+		return err
+	}
+	schemaName, err := s.pickSchema(req.Schema)
+	if err != nil {
+		return err
+	}
+	cache := s.opts.Schema.Load()
+	if cache == nil {
+		return rowgate.Errorf(http.StatusServiceUnavailable, rowgate.CodeSchemaCache, "Could not query the database for the schema cache. Retrying.").
+			WithDetails("the schema cache is not loaded yet")
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return s.read(w, r, id, req, schemaName)
+	default:
+		return s.write(w, r, id, req, schemaName)
+	}
+}
+
+// apiKey reads the project key from the apikey header, or the apikey query
+// parameter as Supabase's gateway also accepts.
+func apiKey(r *http.Request) string {
+	if k := r.Header.Get("apikey"); k != "" {
+		return k
+	}
+	return r.URL.Query().Get("apikey")
+}
+
+// pickSchema checks Accept-Profile/Content-Profile against [api] schemas.
+func (s *Server) pickSchema(requested string) (string, error) {
+	if requested == "" {
+		if len(s.opts.Schemas) == 0 {
+			return "public", nil
+		}
+		return s.opts.Schemas[0], nil
+	}
+	if slices.Contains(s.opts.Schemas, requested) {
+		return requested, nil
+	}
+	return "", rowgate.Errorf(http.StatusNotAcceptable, rowgate.CodeSchema, "Invalid schema: %s", requested).
+		WithHint("Only the following schemas are exposed: " + strings.Join(s.opts.Schemas, ", "))
+}
+
+func (s *Server) searchPath(schemaName string) []string {
+	sp := []string{schemaName}
+	for _, e := range s.opts.ExtraSearchPath {
+		if e != schemaName {
+			sp = append(sp, e)
+		}
+	}
+	return sp
+}
+
+// txRequest fills the per-request settings of §3.2.
+func (s *Server) txRequest(r *http.Request, id *auth.Identity, schemaName string, readOnly bool, main *sqlgen.Query, tz string) *pgexec.Request {
+	return &pgexec.Request{
+		SearchPath: s.searchPath(schemaName),
+		Role:       id.Role,
+		Claims:     id.ClaimsJSON,
+		Subject:    id.Subject,
+		Method:     r.Method,
+		Path:       strings.TrimPrefix(r.URL.Path, "/rest/v1"),
+		Headers:    headersJSON(r),
+		Cookies:    cookiesJSON(r),
+		Timezone:   tz,
+		ReadOnly:   readOnly,
+		Main:       pgexec.Statement{SQL: main.SQL, Args: main.Args},
+	}
+}
+
+// headersJSON is request.headers: names lower-cased, Cookie excluded, and
+// credentials left out so they never reach SQL logs or RLS policies.
+func headersJSON(r *http.Request) []byte {
+	m := make(map[string]string, len(r.Header))
+	for k, v := range r.Header {
+		lk := strings.ToLower(k)
+		switch lk {
+		case "cookie", "authorization", "apikey":
+			continue
+		}
+		m[lk] = strings.Join(v, ",")
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func cookiesJSON(r *http.Request) []byte {
+	cs := r.Cookies()
+	m := make(map[string]string, len(cs))
+	for _, c := range cs {
+		m[c.Name] = c.Value
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// result is the one row every main statement returns.
+type result struct {
+	total     *int64
+	pageTotal int64
+	body      string
+	headers   *string
+	status    *string
+}
+
+func scanResult(res *result) func(rows pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("main statement returned no row")
+		}
+		return rows.Scan(&res.total, &res.pageTotal, &res.body, &res.headers, &res.status)
+	}
+}
+
+// read serves GET and HEAD on tables, views and functions.
+func (s *Server) read(w http.ResponseWriter, r *http.Request, id *auth.Identity, req *pgrest.Request, schemaName string) error {
+	q, err := sqlgen.Read(req, s.opts.Schema.Load(), sqlgen.Options{Schema: schemaName, MaxRows: s.opts.MaxRows})
+	if err != nil {
+		return err
+	}
+	var res result
+	if err := s.opts.DB.Run(r.Context(), s.txRequest(r, id, schemaName, true, q, req.Prefer.Timezone), scanResult(&res)); err != nil {
+		return err
+	}
+	return s.respondRead(w, r, req, &res)
+}
+
+func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest.Request, res *result) error {
+	h := w.Header()
+	if err := applyGUCHeaders(h, res.headers); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	offset := effectiveOffset(req)
+	if req.Accept.Kind == pgrest.MediaObject {
+		if res.pageTotal != 1 {
+			return rowgate.Errorf(http.StatusNotAcceptable, rowgate.CodeSingular, "Cannot coerce the result to a single JSON object").
+				WithDetails(fmt.Sprintf("The result contains %d rows", res.pageTotal))
+		}
+	}
+	total := "*"
+	if res.total != nil {
+		total = strconv.FormatInt(*res.total, 10)
+		if res.pageTotal == 0 && offset > 0 && offset > *res.total {
+			return rowgate.Errorf(http.StatusRequestedRangeNotSatisfiable, rowgate.CodeRange, "Requested range not satisfiable").
+				WithDetails(fmt.Sprintf("An offset of %d was requested, but there are only %d rows.", offset, *res.total))
+		}
+		if res.pageTotal < *res.total && !req.RPC {
+			status = http.StatusPartialContent
+		}
+	}
+	if res.pageTotal == 0 {
+		h.Set("Content-Range", "*/"+total)
+	} else {
+		h.Set("Content-Range", fmt.Sprintf("%d-%d/%s", offset, offset+res.pageTotal-1, total))
+	}
+	if req.Canonical != "" {
+		h.Set("Content-Location", strings.TrimPrefix(r.URL.Path, "/rest/v1")+"?"+req.Canonical)
+	} else {
+		h.Set("Content-Location", strings.TrimPrefix(r.URL.Path, "/rest/v1"))
+	}
+	if applied := preferenceApplied(req); applied != "" {
+		h.Set("Preference-Applied", applied)
+	}
+	h.Set("Content-Type", contentType(req.Accept))
+	if res.status != nil && *res.status != "" {
+		n, err := strconv.Atoi(*res.status)
+		if err != nil || n < 100 || n > 599 {
+			return rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeResponseStatus, "response.status guc must be a valid status code")
+		}
+		status = n
+	}
+	h.Set("Content-Length", strconv.Itoa(len(res.body)))
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, err := w.Write([]byte(res.body))
+	return err
+}
+
+func effectiveOffset(req *pgrest.Request) int64 {
+	off := req.Offset
+	if req.Range != nil {
+		off += req.Range.Offset
+	}
+	return off
+}
+
+func contentType(m pgrest.MediaType) string {
+	switch m.Kind {
+	case pgrest.MediaCSV:
+		return "text/csv; charset=utf-8"
+	case pgrest.MediaObject:
+		if m.StripNulls {
+			return "application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8"
+		}
+		return "application/vnd.pgrst.object+json; charset=utf-8"
+	case pgrest.MediaArray:
+		return "application/vnd.pgrst.array+json; nulls=stripped; charset=utf-8"
+	}
+	return "application/json; charset=utf-8"
+}
+
+// preferenceApplied lists the preferences that took effect, in PostgREST's
+// order.
+func preferenceApplied(req *pgrest.Request) string {
+	var out []string
+	p := req.Prefer
+	if p.Count != pgrest.CountNone {
+		out = append(out, "count="+string(p.Count))
+	}
+	if p.Timezone != "" {
+		out = append(out, "timezone="+p.Timezone)
+	}
+	return strings.Join(out, ", ")
+}
+
+// applyGUCHeaders honours response.headers set from SQL: a JSON array of
+// single-key objects with string values (PGRST111 otherwise).
+func applyGUCHeaders(h http.Header, raw *string) error {
+	if raw == nil || *raw == "" {
+		return nil
+	}
+	bad := rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeResponseHeaders, "response.headers guc must be a JSON array composed of objects with a single key and a string value")
+	var items []map[string]any
+	if err := json.Unmarshal([]byte(*raw), &items); err != nil {
+		return bad
+	}
+	for _, it := range items {
+		if len(it) != 1 {
+			return bad
+		}
+		for k, v := range it {
+			s, ok := v.(string)
+			if !ok {
+				return bad
+			}
+			h.Set(k, s)
+		}
+	}
+	return nil
+}
+
+// write serves POST, PATCH, PUT and DELETE; until the write path lands it
+// answers PostgREST's "not implemented" error.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, id *auth.Identity, req *pgrest.Request, schemaName string) error {
+	switch r.Method {
+	case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
+		return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNotImplemented, "Feature not implemented").
+			WithDetails(r.Method + " is not supported by this version of rowgate yet")
+	case http.MethodOptions:
+		w.Header().Set("Allow", "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE")
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return rowgate.Errorf(http.StatusMethodNotAllowed, rowgate.CodeMethod, "Unsupported HTTP method: %s", r.Method)
+}

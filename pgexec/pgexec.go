@@ -1,0 +1,376 @@
+package pgexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rowgate/rowgate"
+)
+
+// Options configures a Pool.
+type Options struct {
+	// MaxConns is the pool size (default 10, PostgREST's db-pool).
+	MaxConns int32
+	// AcquireTimeout bounds the wait for a pooled connection (default 10 s);
+	// past it a request fails with 504 PGRST003.
+	AcquireTimeout time.Duration
+	// ApplicationName is reported to PostgreSQL (default "rowgate").
+	ApplicationName string
+}
+
+// Pool is a pool of connections logged in as the authenticator role.
+type Pool struct {
+	pool           *pgxpool.Pool
+	acquireTimeout time.Duration
+	roleSettings   atomic.Pointer[map[string][]Setting]
+}
+
+// Setting is one configuration parameter applied with set_config inside a
+// request's transaction, such as a role's ALTER ROLE … SET statement_timeout.
+type Setting struct{ Name, Value string }
+
+// Open creates a pool for connString. It does not wait for the database to
+// be reachable: the pool connects lazily and reconnects on its own.
+func Open(ctx context.Context, connString string, opts Options) (*Pool, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.MaxConns = 10
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	cfg.MaxConnLifetime = 30 * time.Minute
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	name := opts.ApplicationName
+	if name == "" {
+		name = "rowgate"
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = name
+	// Connection attempts must not hang a request for long.
+	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > 5*time.Second {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	p := &Pool{pool: pool, acquireTimeout: opts.AcquireTimeout}
+	if p.acquireTimeout <= 0 {
+		p.acquireTimeout = 10 * time.Second
+	}
+	empty := map[string][]Setting{}
+	p.roleSettings.Store(&empty)
+	return p, nil
+}
+
+// Close closes every connection.
+func (p *Pool) Close() { p.pool.Close() }
+
+// PGX returns the underlying pgx pool, for schema introspection and health
+// checks.
+func (p *Pool) PGX() *pgxpool.Pool { return p.pool }
+
+// Stat reports pool statistics for metrics.
+func (p *Pool) Stat() *pgxpool.Stat { return p.pool.Stat() }
+
+// Ping checks that a connection can be acquired and used.
+func (p *Pool) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return p.pool.Ping(ctx)
+}
+
+// LoadRoleSettings reads the per-role settings (ALTER ROLE … SET) that
+// PostgREST applies when it impersonates a role, because SET ROLE alone does
+// not apply them. It is called at start and on schema reloads.
+func (p *Pool) LoadRoleSettings(ctx context.Context) error {
+	rows, err := p.pool.Query(ctx, `
+select r.rolname, split_part(c.cfg, '=', 1), substr(c.cfg, strpos(c.cfg, '=') + 1)
+from pg_catalog.pg_db_role_setting s
+join pg_catalog.pg_roles r on r.oid = s.setrole
+cross join lateral unnest(s.setconfig) as c(cfg)
+where s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))
+order by r.rolname, s.setdatabase`)
+	if err != nil {
+		return fmt.Errorf("load role settings: %w", err)
+	}
+	m := map[string][]Setting{}
+	for rows.Next() {
+		var role string
+		var s Setting
+		if err := rows.Scan(&role, &s.Name, &s.Value); err != nil {
+			return fmt.Errorf("load role settings: %w", err)
+		}
+		// Only settings that are safe and meaningful per transaction.
+		switch s.Name {
+		case "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
+			"default_transaction_isolation", "search_path", "work_mem", "plan_cache_mode":
+			if s.Name == "search_path" {
+				continue // the request chooses the search_path
+			}
+			m[role] = append(m[role], s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load role settings: %w", err)
+	}
+	p.roleSettings.Store(&m)
+	return nil
+}
+
+// Request is what one Data API request runs.
+type Request struct {
+	// SearchPath is the chosen schema followed by the extra search path.
+	SearchPath []string
+	// Role is the PostgreSQL role to impersonate (SET LOCAL ROLE).
+	Role string
+	// Claims is the request.jwt.claims JSON document.
+	Claims []byte
+	// Subject is the claims' "sub" (also exposed as request.jwt.claim.sub for
+	// older auth.uid() definitions); "" when absent.
+	Subject string
+	Method  string
+	Path    string
+	// Headers and Cookies are JSON objects (header names lower-cased,
+	// Cookie excluded from Headers).
+	Headers []byte
+	Cookies []byte
+	// Timezone is Prefer: timezone=…; "" for none.
+	Timezone string
+	// ReadOnly starts a READ ONLY transaction.
+	ReadOnly bool
+	// Main is the main statement.
+	Main Statement
+}
+
+// Statement is SQL text with its bind parameters.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// Result lets the caller read the main statement's rows and decide how the
+// transaction ends.
+type Result interface {
+	// Scan reads the main statement's result; it is called exactly once.
+	Scan(rows pgx.Rows) error
+}
+
+// ScanFunc adapts a function to Result.
+type ScanFunc func(rows pgx.Rows) error
+
+// Scan implements Result.
+func (f ScanFunc) Scan(rows pgx.Rows) error { return f(rows) }
+
+// ErrRollback may be returned by a Result's Scan to end the transaction with
+// ROLLBACK while still reporting success to the caller (Prefer: tx=rollback).
+var ErrRollback = errors.New("rollback requested")
+
+// Run executes req in one transaction. scan reads the main statement's rows.
+// If scan returns an error (other than ErrRollback), the transaction is
+// rolled back and that error returned. Reads (req.ReadOnly) are sent in one
+// pipelined round trip.
+func (p *Pool) Run(ctx context.Context, req *Request, scan func(rows pgx.Rows) error) error {
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+
+	settingsSQL, settingsArgs := p.settings(req)
+	begin := "begin isolation level read committed read write"
+	if req.ReadOnly {
+		begin = "begin isolation level read committed read only"
+	}
+	b := &pgx.Batch{}
+	b.Queue(begin)
+	b.Queue(settingsSQL, settingsArgs...)
+	b.Queue(req.Main.SQL, req.Main.Args...)
+	if req.ReadOnly {
+		// The result cannot change what a read-only transaction did, so
+		// COMMIT goes in the same round trip.
+		b.Queue("commit")
+	}
+	br := conn.SendBatch(ctx, b)
+	runErr := func() error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("request settings: %w", err)
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		scanErr := scan(rows)
+		rows.Close()
+		if scanErr != nil {
+			return scanErr
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if req.ReadOnly {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("commit: %w", err)
+			}
+		}
+		return nil
+	}()
+	closeErr := br.Close()
+	if runErr == nil && closeErr != nil {
+		runErr = closeErr
+	}
+	if req.ReadOnly && runErr == nil {
+		return nil
+	}
+	end := "commit"
+	if runErr != nil {
+		end = "rollback"
+	}
+	// After a failed pipeline the connection sits in an aborted transaction;
+	// end it so the connection can go back to the pool.
+	if conn.Conn().PgConn().TxStatus() != 'I' {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), end); err != nil && runErr == nil {
+			runErr = fmt.Errorf("%s: %w", end, err)
+		}
+	}
+	if errors.Is(runErr, ErrRollback) {
+		return nil
+	}
+	return classify(runErr)
+}
+
+func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeout(ctx, p.acquireTimeout)
+	defer cancel()
+	conn, err := p.pool.Acquire(actx)
+	if err == nil {
+		return conn, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Either the pool is exhausted or the server does not answer a
+		// connection attempt in time.
+		if p.pool.Stat().TotalConns() >= p.pool.Config().MaxConns {
+			return nil, PoolTimeoutError()
+		}
+	}
+	return nil, ConnectionError(err)
+}
+
+// settings builds the one set_config statement of §3.2.
+func (p *Pool) settings(req *Request) (string, []any) {
+	var sb strings.Builder
+	args := make([]any, 0, 12)
+	add := func(name, value string) {
+		args = append(args, value)
+		if len(args) > 1 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "set_config('%s', $%d, true)", name, len(args))
+	}
+	sb.WriteString("select ")
+	add("search_path", quoteSearchPath(req.SearchPath))
+	for _, s := range (*p.roleSettings.Load())[req.Role] {
+		args = append(args, s.Name, s.Value)
+		fmt.Fprintf(&sb, ", set_config($%d, $%d, true)", len(args)-1, len(args))
+	}
+	add("role", req.Role)
+	add("request.jwt.claims", string(req.Claims))
+	add("request.jwt.claim.sub", req.Subject)
+	add("request.jwt.claim.role", req.Role)
+	add("request.method", req.Method)
+	add("request.path", req.Path)
+	add("request.headers", orEmptyObject(req.Headers))
+	add("request.cookies", orEmptyObject(req.Cookies))
+	if req.Timezone != "" {
+		add("timezone", req.Timezone)
+	}
+	return sb.String(), args
+}
+
+func orEmptyObject(b []byte) string {
+	if len(b) == 0 {
+		return "{}"
+	}
+	return string(b)
+}
+
+// quoteSearchPath renders schemas as a search_path value: each name in
+// double quotes with embedded quotes doubled.
+func quoteSearchPath(schemas []string) string {
+	var sb strings.Builder
+	for i, s := range schemas {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('"')
+		sb.WriteString(strings.ReplaceAll(s, `"`, `""`))
+		sb.WriteByte('"')
+	}
+	return sb.String()
+}
+
+// classify turns connection-level failures into PostgREST's 503 errors and
+// leaves PostgreSQL errors (*pgconn.PgError) for the caller to map.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return err
+	}
+	var rgErr *rowgate.Error
+	if errors.As(err, &rgErr) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if pgconn.SafeToRetry(err) || isConnErr(err) {
+		return ConnectionError(err)
+	}
+	return err
+}
+
+func isConnErr(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "conn closed") || strings.Contains(s, "connection reset") ||
+		strings.Contains(s, "broken pipe") || strings.Contains(s, "unexpected EOF") ||
+		strings.Contains(s, "failed to connect")
+}
+
+// ConnectionError is 503 PGRST000 with a Retry-After header; details carry
+// the driver's message, as PostgREST's do.
+func ConnectionError(cause error) *rowgate.Error {
+	e := rowgate.Errorf(http.StatusServiceUnavailable, rowgate.CodeDBConnection, "Database connection error. Retrying the connection.")
+	if cause != nil {
+		e.Details = cause.Error()
+	}
+	e.Header = http.Header{"Retry-After": {"1"}}
+	return e
+}
+
+// PoolTimeoutError is 504 PGRST003.
+func PoolTimeoutError() *rowgate.Error {
+	return rowgate.Errorf(http.StatusGatewayTimeout, rowgate.CodePoolTimeout, "Timed out acquiring connection from connection pool.")
+}
