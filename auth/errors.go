@@ -42,6 +42,10 @@ func newError(code, msg, details string) *rowgate.Error {
 // decodeError is a PGRST301: the token could not be decoded, no key fits,
 // the algorithm is refused or the signature is wrong.
 func decodeError(msg, details string) *rowgate.Error {
+	if msg == msgDecode && details != "" {
+		// PostgREST's message alone says nothing useful; name the cause.
+		msg, details = msgDecode+": "+details, ""
+	}
 	return newError(rowgate.CodeJWTDecode, msg, details)
 }
 

@@ -145,8 +145,9 @@ func verifySignature(alg *algorithm, pub crypto.PublicKey, input, sig []byte) er
 }
 
 // ecdsaVerify wraps ecdsa.Verify, which rejects r or s outside [1, n-1]
-// (the "psychic signature" class) and keys not on their curve. The recover
-// guards against curve implementations that panic on malformed points.
+// (the "psychic signature" class) and public keys that are not a valid
+// point of their curve (it decodes them through crypto/internal/nistec).
+// The recover guards against a panic on malformed key values.
 func ecdsaVerify(k *ecdsa.PublicKey, digest []byte, r, s *big.Int) (ok bool) {
 	defer func() {
 		if recover() != nil {
@@ -154,9 +155,6 @@ func ecdsaVerify(k *ecdsa.PublicKey, digest []byte, r, s *big.Int) (ok bool) {
 		}
 	}()
 	if k.X == nil || k.Y == nil {
-		return false
-	}
-	if !k.Curve.IsOnCurve(k.X, k.Y) {
 		return false
 	}
 	return ecdsa.Verify(k, digest, r, s)

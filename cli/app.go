@@ -32,6 +32,8 @@ type appOptions struct {
 	// Mounts are extra HTTP handlers by path prefix.
 	Mounts map[string]http.Handler
 	Logger *slog.Logger
+	// DBPool overrides [rowgate] db_pool when positive.
+	DBPool int
 }
 
 // app is a wired rowgate server.
@@ -108,7 +110,11 @@ func newApp(ctx context.Context, cfg *config.Config, o appOptions) (*app, error)
 	if o.DBURL == "" {
 		return nil, fmt.Errorf("no database URL: pass --db-url or set ROWGATE_DB_URL or DATABASE_URL")
 	}
-	a.pool, err = pgexec.Open(ctx, o.DBURL, pgexec.Options{})
+	poolSize := cfg.Rowgate.DBPool
+	if o.DBPool > 0 {
+		poolSize = o.DBPool
+	}
+	a.pool, err = pgexec.Open(ctx, o.DBURL, pgexec.Options{MaxConns: int32(poolSize)})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +139,7 @@ func newApp(ctx context.Context, cfg *config.Config, o appOptions) (*app, error)
 // JWKs as `supabase gen signing-key` writes it. It returns the public keys
 // as a key source and as the JWKS document served to clients.
 func loadSigningKeys(cfg *config.Config) (*jwks.Set, []byte, error) {
-	path := cfg.Auth.SigningKeysPath
+	path := cfg.ResolvePath(cfg.Auth.SigningKeysPath)
 	if path == "" {
 		return nil, nil, nil
 	}

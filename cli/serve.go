@@ -20,6 +20,7 @@ type serveFlags struct {
 	listen  string
 	pprof   string
 	logJSON bool
+	dbPool  int
 }
 
 func newServeCmd() *cobra.Command {
@@ -40,7 +41,7 @@ creates. Trusted issuers and keys come from supabase/config.toml in --workdir.`,
 			}
 			dbURL := firstNonEmpty(f.dbURL, os.Getenv("ROWGATE_DB_URL"), os.Getenv("DATABASE_URL"))
 			log := newLogger(cmd.ErrOrStderr(), f.logJSON)
-			a, err := newApp(cmd.Context(), cfg, appOptions{DBURL: dbURL, Logger: log})
+			a, err := newApp(cmd.Context(), cfg, appOptions{DBURL: dbURL, Logger: log, DBPool: f.dbPool})
 			if err != nil {
 				return err
 			}
@@ -64,6 +65,7 @@ creates. Trusted issuers and keys come from supabase/config.toml in --workdir.`,
 	cmd.Flags().StringVar(&f.listen, "listen", "", "address to listen on (default 127.0.0.1:[api].port)")
 	cmd.Flags().StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this address (off by default; bind to loopback)")
 	cmd.Flags().BoolVar(&f.logJSON, "log-json", false, "write logs as JSON")
+	cmd.Flags().IntVar(&f.dbPool, "db-pool", 0, "connection pool size (default [rowgate] db_pool, 10)")
 	return cmd
 }
 

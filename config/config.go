@@ -32,6 +32,7 @@ const (
 	DefaultMaxStaleness     = 24 * time.Hour
 	DefaultMaxTokenLifetime = 24 * time.Hour
 	DefaultJWTCacheSize     = 10000
+	DefaultDBPool           = 10
 	DefaultRole             = "authenticated"
 )
 
@@ -150,6 +151,8 @@ type Rowgate struct {
 	MaxTokenLifetime time.Duration `toml:"max_token_lifetime"`
 	// JWTCacheSize is the number of verified tokens kept; 0 disables the cache.
 	JWTCacheSize int `toml:"jwt_cache_size"`
+	// DBPool is the size of the connection pool (PostgREST's db-pool).
+	DBPool int `toml:"db_pool"`
 	// ThirdParty tunes the enabled [auth.third_party.*] provider.
 	ThirdParty RowgateThirdParty `toml:"third_party"`
 	// Issuers are additional trusted OIDC issuers, keyed by name.
@@ -222,8 +225,20 @@ func Default() *Config {
 			MaxStaleness:     DefaultMaxStaleness,
 			MaxTokenLifetime: DefaultMaxTokenLifetime,
 			JWTCacheSize:     DefaultJWTCacheSize,
+			DBPool:           DefaultDBPool,
+			ThirdParty: RowgateThirdParty{
+				Firebase: defaultOptions(),
+				Auth0:    defaultOptions(),
+				Cognito:  defaultOptions(),
+				Clerk:    defaultOptions(),
+				WorkOS:   defaultOptions(),
+			},
 		},
 	}
+}
+
+func defaultOptions() IssuerOptions {
+	return IssuerOptions{AllowedRoles: DefaultAllowedRoles(), DefaultRole: DefaultRole}
 }
 
 // Path returns the location of config.toml under workdir.
@@ -284,15 +299,18 @@ func ParseOptions(data []byte, o Options) (*Config, error) {
 	}
 	applyEnvHook(c, getenv)
 	c.fillDefaults()
-	if err := c.validate(); err != nil {
-		return nil, err
-	}
+	// As in the CLI, warnings are printed as they arise, so also when a later
+	// check fails.
+	verr := c.validate()
 	if o.Warnings != nil {
 		for _, w := range c.Warnings {
 			if _, err := fmt.Fprintln(o.Warnings, w); err != nil {
 				return nil, fmt.Errorf("write warning: %w", err)
 			}
 		}
+	}
+	if verr != nil {
+		return nil, verr
 	}
 	return c, nil
 }

@@ -123,6 +123,9 @@ func (c *Config) validateRowgate() error {
 	if r.JWTCacheSize < 0 {
 		return invalid("rowgate.jwt_cache_size", "Invalid config: rowgate.jwt_cache_size must not be negative.")
 	}
+	if r.DBPool < 1 || r.DBPool > 1000 {
+		return invalid("rowgate.db_pool", "Invalid config: rowgate.db_pool must be between 1 and 1000.")
+	}
 	for _, p := range r.ThirdParty.all() {
 		if err := validateOptions("rowgate.third_party."+p.name, p.opts.JWKSURL, p.opts.AllowedRoles, p.opts.DefaultRole); err != nil {
 			return err

@@ -49,13 +49,20 @@ func helperMain(dir string) int {
 // even when the tests run as root (t.TempDir makes mode-0700 folders).
 func clusterDir(t *testing.T) string {
 	t.Helper()
+	return filepath.Join(reachableTempDir(t), "db")
+}
+
+// reachableTempDir is t.TempDir with it and its per-test parent made
+// searchable by other users.
+func reachableTempDir(t *testing.T) string {
+	t.Helper()
 	base := t.TempDir()
-	for p := base; p != filepath.Dir(p) && strings.HasPrefix(p, os.TempDir()) && p != os.TempDir(); p = filepath.Dir(p) {
+	for p := base; p != os.TempDir() && p != filepath.Dir(p) && strings.HasPrefix(p, os.TempDir()); p = filepath.Dir(p) {
 		if err := os.Chmod(p, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return filepath.Join(base, "db")
+	return base
 }
 
 func openCluster(t *testing.T, dir string) *Cluster {
@@ -449,10 +456,7 @@ func TestFindBinaries(t *testing.T) {
 }
 
 func TestFirstUnsearchable(t *testing.T) {
-	base := t.TempDir()
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	base := reachableTempDir(t)
 	mk := func(rel string, mode os.FileMode) string {
 		p := filepath.Join(base, rel)
 		if err := os.MkdirAll(p, 0o755); err != nil {
@@ -503,10 +507,7 @@ func TestFirstUnsearchable(t *testing.T) {
 }
 
 func TestChooseDataDirFallback(t *testing.T) {
-	base := t.TempDir()
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	base := reachableTempDir(t)
 	saved := fallbackRoot
 	fallbackRoot = filepath.Join(base, "fallback")
 	t.Cleanup(func() { fallbackRoot = saved })

@@ -115,7 +115,12 @@ func (p *scanner) opExpr(inLogic bool) (Filter, error) {
 			case quantifiable[op] && p.accept("(all)"):
 				f.Quant = QuantAll
 			default:
-				return Filter{}, p.failMsg("unknown single value operator " + p.s[start:min(len(p.s), p.pos+5)])
+				end := strings.IndexByte(p.s[start:], '.')
+				if end < 0 {
+					end = len(p.s) - start
+				}
+				p.pos = start + end
+				return Filter{}, p.failMsg("unknown single value operator " + p.s[start:start+end])
 			}
 		}
 	} else {
@@ -125,7 +130,9 @@ func (p *scanner) opExpr(inLogic bool) (Filter, error) {
 		if word == "" {
 			return Filter{}, p.fail(`"not"`, expectOperator)
 		}
-		p.pos = start
+		if p.peek() == '.' {
+			p.pos++
+		}
 		return Filter{}, p.failMsg("unknown single value operator " + word)
 	}
 	if !p.accept(".") {

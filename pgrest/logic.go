@@ -12,14 +12,14 @@ func ParseLogic(key, value string) (LogicTree, error) {
 	p := newScanner(s, "logic tree")
 	neg, op, ok := p.logicOp()
 	if !ok || p.pos != len(key) {
-		return LogicTree{}, parseError("logic tree", value, p.failAt(0, "unexpected "+quoteRune(key), "logic operator (and, or)"))
+		return LogicTree{}, parseErrorIn("logic tree", value, s, p.failAt(0, "unexpected "+quoteRune(key), "logic operator (and, or)"))
 	}
 	t, err := p.logicBody(neg, op, 0)
 	if err == nil {
 		err = p.finish()
 	}
 	if err != nil {
-		return LogicTree{}, parseError("logic tree", value, err)
+		return LogicTree{}, parseErrorIn("logic tree", value, s, err)
 	}
 	return *t, nil
 }
@@ -81,6 +81,7 @@ func (p *scanner) logicBody(neg bool, op LogicOp, depth int) (*LogicTree, error)
 			if p.eof() || p.peek() == ')' || p.peek() == ',' {
 				return nil, p.fail(expectFieldName, "negation operator (not)", "logic operator (and, or)")
 			}
+			start := p.pos
 			fld, err := p.field()
 			if err != nil {
 				return nil, err
@@ -90,6 +91,12 @@ func (p *scanner) logicBody(neg bool, op LogicOp, depth int) (*LogicTree, error)
 			}
 			f, err := p.opExpr(true)
 			if err != nil {
+				if fld.Name == "not" && len(fld.JSONPath) == 0 {
+					// not.<something>: PostgREST reports the missing
+					// and/or after the negation.
+					p.pos = start + len("not.")
+					return nil, p.fail("logic operator (and, or)")
+				}
 				return nil, err
 			}
 			f.Field = fld

@@ -108,11 +108,17 @@ func joinOr(xs []string) string {
 // input s. what is "select parameter", "filter", … Non-syntax errors pass
 // through.
 func parseError(what, s string, err error) error {
+	return parseErrorIn(what, s, s, err)
+}
+
+// parseErrorIn is parseError for a grammar that ran over input while the
+// message shows s (logic trees parse key+value but show the value).
+func parseErrorIn(what, s, input string, err error) error {
 	se, ok := err.(*syntaxError)
 	if !ok {
 		return err
 	}
-	col := utf8.RuneCountInString(s[:min(se.pos, len(s))]) + 1
+	col := utf8.RuneCountInString(input[:min(se.pos, len(input))]) + 1
 	return &rowgate.Error{
 		Status:  http.StatusBadRequest,
 		Code:    rowgate.CodeParse,

@@ -162,8 +162,8 @@ func (c *Cache) buildKeysAndRelationships(cons []constraint, viewDefs map[uint32
 	}
 	slices.Sort(pkOIDs)
 	for _, oid := range pkOIDs {
-		for _, v := range variants(oid, pk[oid])[1:] {
-			if len(v.t.PrimaryKey) == 0 {
+		for i, v := range variants(oid, pk[oid]) {
+			if i > 0 && len(v.t.PrimaryKey) == 0 {
 				v.t.PrimaryKey = v.cols
 			}
 		}

@@ -60,7 +60,7 @@ func TestLoadFixture(t *testing.T) {
 			{"task_tags", KindTable, []string{"task_id", "tag_id"}, true},
 			{"events", KindPartitionedTable, []string{"id", "occurred_at"}, true},
 			{"open_tasks", KindView, []string{"id"}, true},
-			{"urgent_tasks", KindView, []string{"id"}, false},
+			{"urgent_tasks", KindView, []string{"id"}, true},
 			{"project_stats", KindMaterializedView, nil, false},
 		}
 		for _, tt := range tests {

@@ -77,11 +77,31 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// smallSet is the size up to which a linear scan beats a map lookup.
+const smallSet = 8
+
 // snapshot is one immutable key set; it is replaced as a whole.
 type snapshot struct {
-	byKID   map[string]*Key
-	keys    []Key
+	keys    []Key           // unique kids, first occurrence kept
+	byKID   map[string]*Key // only for sets larger than smallSet
 	fetched time.Time
+	// expired is set by a timer MaxStaleness after fetched, so that Lookup
+	// can fail closed without reading the clock.
+	expired atomic.Bool
+}
+
+// find returns the key with kid.
+func (sn *snapshot) find(kid string) (*Key, bool) {
+	if sn.byKID != nil {
+		k, ok := sn.byKID[kid]
+		return k, ok
+	}
+	for i := range sn.keys {
+		if sn.keys[i].KID == kid {
+			return &sn.keys[i], true
+		}
+	}
+	return nil, false
 }
 
 // call is one fetch, shared by everyone waiting on it.
@@ -107,9 +127,14 @@ type Set struct {
 	maxRef   time.Duration
 	cooldown time.Duration
 	maxStale time.Duration
+	// clockHook is true when Options.Now was set: Lookup then reads the
+	// clock for staleness instead of relying on the expiry timer.
+	clockHook bool
 	// after returns a channel that fires after d, and a stop function; a
 	// test hook to drive the refresh loop without sleeping.
 	after func(d time.Duration) (<-chan time.Time, func() bool)
+	// afterFunc schedules the staleness expiry (time.AfterFunc).
+	afterFunc func(d time.Duration, f func()) func() bool
 
 	snap    atomic.Pointer[snapshot]
 	fetches atomic.Int64
@@ -118,6 +143,7 @@ type Set struct {
 	inflight    *call
 	coolUntil   time.Time
 	discovered  string
+	expiry      func() bool // stops the current snapshot's expiry timer
 	lastAttempt time.Time
 	lastErr     string
 	closed      bool
@@ -133,17 +159,19 @@ type Set struct {
 // must be https, or http for loopback hosts only.
 func New(opts Options) (*Set, error) {
 	s := &Set{
-		issuer:   opts.Issuer,
-		jwksURL:  opts.JWKSURL,
-		client:   newClient(opts.HTTPClient),
-		now:      opts.Now,
-		log:      opts.Logger,
-		refresh:  opts.DefaultRefresh,
-		minRef:   opts.MinRefresh,
-		maxRef:   opts.MaxRefresh,
-		cooldown: opts.Cooldown,
-		maxStale: opts.MaxStaleness,
-		after:    timerAfter,
+		issuer:    opts.Issuer,
+		jwksURL:   opts.JWKSURL,
+		client:    newClient(opts.HTTPClient),
+		now:       opts.Now,
+		log:       opts.Logger,
+		refresh:   opts.DefaultRefresh,
+		minRef:    opts.MinRefresh,
+		maxRef:    opts.MaxRefresh,
+		cooldown:  opts.Cooldown,
+		maxStale:  opts.MaxStaleness,
+		after:     timerAfter,
+		afterFunc: timerAfterFunc,
+		clockHook: opts.Now != nil,
 	}
 	if opts.JWKSURL != "" {
 		if _, err := checkURL(opts.JWKSURL); err != nil {
@@ -198,7 +226,7 @@ func New(opts Options) (*Set, error) {
 // keys share a KID the first wins. A key without KID is found by
 // Lookup("").
 func NewStatic(keys []Key) *Set {
-	s := &Set{static: true, now: time.Now, log: slog.Default(), after: timerAfter}
+	s := &Set{static: true, now: time.Now, log: slog.Default(), after: timerAfter, afterFunc: timerAfterFunc}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.swap(keys, time.Time{})
 	return s
@@ -209,18 +237,34 @@ func timerAfter(d time.Duration) (<-chan time.Time, func() bool) {
 	return t.C, t.Stop
 }
 
-// swap publishes a new snapshot built from keys.
+func timerAfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
+}
+
+// swap publishes a new snapshot built from keys; for a remote set it also
+// schedules the snapshot's expiry MaxStaleness from now.
 func (s *Set) swap(keys []Key, fetched time.Time) {
-	sn := &snapshot{
-		byKID:   make(map[string]*Key, len(keys)),
-		keys:    slices.Clone(keys),
-		fetched: fetched,
-	}
-	for i := range sn.keys {
-		k := &sn.keys[i]
-		if _, dup := sn.byKID[k.KID]; !dup {
-			sn.byKID[k.KID] = k
+	sn := &snapshot{keys: make([]Key, 0, len(keys)), fetched: fetched}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if !seen[k.KID] {
+			seen[k.KID] = true
+			sn.keys = append(sn.keys, k)
 		}
+	}
+	if len(sn.keys) > smallSet {
+		sn.byKID = make(map[string]*Key, len(sn.keys))
+		for i := range sn.keys {
+			sn.byKID[sn.keys[i].KID] = &sn.keys[i]
+		}
+	}
+	if !s.static {
+		s.mu.Lock()
+		if s.expiry != nil {
+			s.expiry()
+		}
+		s.expiry = s.afterFunc(s.maxStale, func() { sn.expired.Store(true) })
+		s.mu.Unlock()
 	}
 	s.snap.Store(sn)
 }
@@ -228,7 +272,7 @@ func (s *Set) swap(keys []Key, fetched time.Time) {
 // usable returns the current snapshot if it may be used, else nil.
 func (s *Set) usable() *snapshot {
 	sn := s.snap.Load()
-	if sn == nil || len(sn.keys) == 0 {
+	if sn == nil || len(sn.keys) == 0 || sn.expired.Load() {
 		return nil
 	}
 	if !s.static && s.now().Sub(sn.fetched) > s.maxStale {
@@ -238,20 +282,20 @@ func (s *Set) usable() *snapshot {
 }
 
 // Lookup returns the key with this kid from the current snapshot. It never
-// does I/O and takes no lock. It reports false when the kid is unknown,
-// and also when the set was never fetched or its last successful fetch is
-// older than MaxStaleness (fail closed). The returned Key must not be
-// modified.
+// does I/O, takes no lock and does not allocate. It reports false when the
+// kid is unknown, and also when the set was never fetched or its last
+// successful fetch is older than MaxStaleness (fail closed; with the real
+// clock a timer marks the snapshot expired, with an injected Options.Now
+// the clock is read on every call). The returned Key must not be modified.
 func (s *Set) Lookup(kid string) (*Key, bool) {
 	sn := s.snap.Load()
-	if sn == nil {
+	if sn == nil || sn.expired.Load() {
 		return nil, false
 	}
-	if !s.static && s.now().Sub(sn.fetched) > s.maxStale {
+	if s.clockHook && s.now().Sub(sn.fetched) > s.maxStale {
 		return nil, false
 	}
-	k, ok := sn.byKID[kid]
-	return k, ok
+	return sn.find(kid)
 }
 
 // Keys returns a copy of the usable keys, or nil when the set is not ready
@@ -401,7 +445,7 @@ func (s *Set) fetchKeys(ctx context.Context) (string, time.Duration, error) {
 		if url == "" {
 			u, err := s.discover(ctx)
 			if err != nil {
-				return s.discoveryURL(), -1, err
+				return s.discoveryURL(), -1, fmt.Errorf("jwks: %w", err)
 			}
 			url = u
 			s.mu.Lock()
@@ -413,8 +457,10 @@ func (s *Set) fetchKeys(ctx context.Context) (string, time.Duration, error) {
 	body, age, err := s.get(ctx, url)
 	var keys []Key
 	var dropped []string
-	if err == nil {
-		keys, dropped, err = Parse(body)
+	if err != nil {
+		err = fmt.Errorf("jwks: %w", err)
+	} else if keys, dropped, err = Parse(body); err != nil {
+		err = fmt.Errorf("%w (from %s)", err, url)
 	}
 	if err != nil {
 		if discovered {
@@ -423,7 +469,7 @@ func (s *Set) fetchKeys(ctx context.Context) (string, time.Duration, error) {
 			s.discovered = ""
 			s.mu.Unlock()
 		}
-		return url, -1, fmt.Errorf("jwks: fetch %s: %w", url, err)
+		return url, -1, err
 	}
 	if len(dropped) > 0 {
 		s.log.Info("jwks: skipped unusable keys", "issuer", s.issuer, "url", url, "skipped", dropped)
@@ -440,7 +486,9 @@ func (s *Set) logChange(url string, keys []Key) {
 	now := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		now[k.KID] = true
-		if old == nil || old.byKID[k.KID] == nil {
+		if old == nil {
+			added = append(added, k.KID)
+		} else if _, known := old.find(k.KID); !known {
 			added = append(added, k.KID)
 		}
 	}

@@ -1,0 +1,250 @@
+package pgexec_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rowgate/rowgate"
+	"github.com/rowgate/rowgate/internal/pgtest"
+	"github.com/rowgate/rowgate/pgexec"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func setup(t *testing.T) (*pgexec.Pool, string) {
+	t.Helper()
+	url := pgtest.NewDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `
+create table public.notes (id int primary key, owner text not null, body text);
+alter table public.notes enable row level security;
+create policy own on public.notes for all to authenticated
+  using ((select auth.jwt()->>'sub') = owner) with check ((select auth.jwt()->>'sub') = owner);
+grant all on public.notes to anon, authenticated;
+insert into public.notes values (1, 'user_a', 'a1'), (2, 'user_b', 'b1');
+alter role authenticated set statement_timeout = '1234ms';
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pgexec.Open(ctx, url, pgexec.Options{MaxConns: 2, AcquireTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	if err := p.LoadRoleSettings(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return p, url
+}
+
+func req(role, sub string, readOnly bool, sql string, args ...any) *pgexec.Request {
+	claims, _ := json.Marshal(map[string]any{"role": role, "sub": sub})
+	return &pgexec.Request{
+		SearchPath: []string{"public", "extensions"},
+		Role:       role,
+		Claims:     claims,
+		Subject:    sub,
+		Method:     "GET",
+		Path:       "/notes",
+		Headers:    []byte(`{"x-test":"1"}`),
+		ReadOnly:   readOnly,
+		Main:       pgexec.Statement{SQL: sql, Args: args},
+	}
+}
+
+func scanStrings(out *[]string) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				return err
+			}
+			*out = append(*out, s)
+		}
+		return rows.Err()
+	}
+}
+
+func TestRunSettingsReachSQL(t *testing.T) {
+	p, _ := setup(t)
+	var got []string
+	err := p.Run(context.Background(), req("authenticated", "user_a", true, `
+select concat_ws('|', current_user, current_setting('search_path'), auth.jwt()->>'sub',
+  current_setting('request.jwt.claim.sub'), current_setting('request.method'), current_setting('request.path'),
+  current_setting('request.headers')::json->>'x-test', current_setting('transaction_read_only'),
+  current_setting('statement_timeout'))`), scanStrings(&got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `authenticated|"public", "extensions"|user_a|user_a|GET|/notes|1|on|1234ms`
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestRunRLS(t *testing.T) {
+	p, _ := setup(t)
+	for _, tc := range []struct {
+		role, sub string
+		want      []string
+	}{
+		{"authenticated", "user_a", []string{"a1"}},
+		{"authenticated", "user_b", []string{"b1"}},
+		{"anon", "", nil},
+	} {
+		var got []string
+		if err := p.Run(context.Background(), req(tc.role, tc.sub, true, `select body from notes order by id`), scanStrings(&got)); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(tc.want) || (len(got) > 0 && got[0] != tc.want[0]) {
+			t.Errorf("%s %s: got %q, want %q", tc.role, tc.sub, got, tc.want)
+		}
+	}
+}
+
+func TestRunBindParametersAsText(t *testing.T) {
+	p, _ := setup(t)
+	var got []string
+	// Strings are sent in text format, so PostgreSQL coerces them to the
+	// parameter's inferred type (int here) as PostgREST's unknown literals.
+	if err := p.Run(context.Background(), req("authenticated", "user_a", true, `select body from notes where id = $1`, "1"), scanStrings(&got)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "a1" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestRunFailedRequestChangesNothing(t *testing.T) {
+	p, url := setup(t)
+	ctx := context.Background()
+	// The insert succeeds, then the scan function fails: everything rolls back.
+	r := req("authenticated", "user_a", false, `insert into notes values (3, 'user_a', 'a2') returning body`)
+	boom := errors.New("caller refused")
+	err := p.Run(ctx, r, func(rows pgx.Rows) error { rows.Close(); return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want %v", err, boom)
+	}
+	// RLS WITH CHECK failure: 42501 passes through, nothing is written.
+	r = req("authenticated", "user_a", false, `insert into notes values (4, 'user_b', 'sneaky') returning body`)
+	err = p.Run(ctx, r, func(rows pgx.Rows) error {
+		for rows.Next() {
+		}
+		return rows.Err()
+	})
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Fatalf("err = %v, want 42501", err)
+	}
+	// Writes in a READ ONLY transaction fail with 25006.
+	err = p.Run(ctx, req("authenticated", "user_a", true, `insert into notes values (5, 'user_a', 'x') returning body`), scanStrings(new([]string)))
+	if !errors.As(err, &pgErr) || pgErr.Code != "25006" {
+		t.Fatalf("err = %v, want 25006", err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `select count(*) from notes`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("notes has %d rows, want 2 (failed requests must change nothing)", n)
+	}
+	// The pool still works after the failures (connections were cleaned).
+	var got []string
+	if err := p.Run(ctx, req("authenticated", "user_b", true, `select body from notes`), scanStrings(&got)); err != nil || len(got) != 1 {
+		t.Fatalf("after failures: %q, %v", got, err)
+	}
+}
+
+func TestRunCommitsWrites(t *testing.T) {
+	p, _ := setup(t)
+	ctx := context.Background()
+	var got []string
+	if err := p.Run(ctx, req("authenticated", "user_a", false, `insert into notes values (3, 'user_a', 'a2') returning body`), scanStrings(&got)); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	if err := p.Run(ctx, req("authenticated", "user_a", true, `select body from notes order by id`), scanStrings(&got)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1] != "a2" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestRunRollbackRequested(t *testing.T) {
+	p, _ := setup(t)
+	ctx := context.Background()
+	err := p.Run(ctx, req("authenticated", "user_a", false, `insert into notes values (3, 'user_a', 'a2') returning body`), func(rows pgx.Rows) error {
+		for rows.Next() {
+		}
+		return pgexec.ErrRollback
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := p.Run(ctx, req("authenticated", "user_a", true, `select body from notes`), scanStrings(&got)); err != nil || len(got) != 1 {
+		t.Fatalf("rollback not applied: %q %v", got, err)
+	}
+}
+
+func TestRunUnknownRole(t *testing.T) {
+	p, _ := setup(t)
+	err := p.Run(context.Background(), req("no_such_role", "", true, `select 'x'`), scanStrings(new([]string)))
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "22023" {
+		t.Fatalf("err = %v, want 22023", err)
+	}
+}
+
+func TestUnreachableDatabase(t *testing.T) {
+	ctx := context.Background()
+	p, err := pgexec.Open(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=1", pgexec.Options{AcquireTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	err = p.Run(ctx, req("anon", "", true, `select 'x'`), scanStrings(new([]string)))
+	var rg *rowgate.Error
+	if !errors.As(err, &rg) || rg.Code != rowgate.CodeDBConnection || rg.Status != http.StatusServiceUnavailable || rg.Header.Get("Retry-After") == "" {
+		t.Fatalf("err = %#v, want 503 PGRST000 with Retry-After", err)
+	}
+}
+
+func TestPoolTimeout(t *testing.T) {
+	url := pgtest.NewDB(t)
+	ctx := context.Background()
+	p, err := pgexec.Open(ctx, url, pgexec.Options{MaxConns: 1, AcquireTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	held, err := p.PGX().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	err = p.Run(ctx, req("anon", "", true, `select 'x'`), scanStrings(new([]string)))
+	var rg *rowgate.Error
+	if !errors.As(err, &rg) || rg.Code != rowgate.CodePoolTimeout || rg.Status != http.StatusGatewayTimeout {
+		t.Fatalf("err = %v, want 504 PGRST003", err)
+	}
+}
