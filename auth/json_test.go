@@ -15,7 +15,9 @@ func TestDecodeObject(t *testing.T) {
 		{"simple", `{"a":1,"b":"x"}`, "", func(m map[string]any) bool { return m["a"] == json.Number("1") && m["b"] == "x" }},
 		{"case-sensitive names", `{"exp":1,"EXP":2}`, "", func(m map[string]any) bool { return m["exp"] == json.Number("1") && m["EXP"] == json.Number("2") }},
 		{"big number kept exact", `{"n":123456789012345678901234567890}`, "", func(m map[string]any) bool { return m["n"] == json.Number("123456789012345678901234567890") }},
-		{"nested", `{"o":{"a":[1,{"b":null}]}}`, "", func(m map[string]any) bool { return m["o"].(map[string]any)["a"].([]any)[1].(map[string]any)["b"] == nil }},
+		{"nested", `{"o":{"a":[1,{"b":null}]}}`, "", func(m map[string]any) bool {
+			return m["o"].(map[string]any)["a"].([]any)[1].(map[string]any)["b"] == nil
+		}},
 		{"duplicate top level", `{"a":1,"a":2}`, `duplicate member "a"`, nil},
 		{"duplicate nested", `{"o":{"x":1,"x":1}}`, `duplicate member "x"`, nil},
 		{"duplicate via escape", `{"role":"a","\u0072ole":"b"}`, "duplicate member", nil},

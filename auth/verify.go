@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -172,6 +173,10 @@ func (v *Verifier) run(ctx context.Context, token string, t *trace) (*verified, 
 			}
 			src = is.Keys
 			key, err = v.lookup(ctx, src, kid)
+			if errors.Is(err, jwks.ErrNoKeys) {
+				// Fail closed: the issuer's key set is not (or no longer) usable.
+				return nil, t.fail("key", decodeError(msgNoKey, fmt.Sprintf("the keys of issuer %q are not available", is.Name)))
+			}
 			if err != nil {
 				return nil, t.fail("key", decodeError(fmt.Sprintf("JWT key id %q is unknown to issuer %q", sanitize(kid), is.Name), ""))
 			}

@@ -330,7 +330,10 @@ func TestNewValidation(t *testing.T) {
 	}{
 		{"privileged role", func(c *auth.Config) { c.Issuers[0].AllowedRoles = []string{"authenticated", "service_role"} }, "cannot be allowed"},
 		{"pg_ role", func(c *auth.Config) { c.Issuers[0].AllowedRoles = []string{"pg_read_server_files"} }, "cannot be allowed"},
-		{"default not allowed", func(c *auth.Config) { c.Issuers[0].DefaultRole = "anon"; c.Issuers[0].AllowedRoles = []string{"authenticated"} }, "default role"},
+		{"default not allowed", func(c *auth.Config) {
+			c.Issuers[0].DefaultRole = "anon"
+			c.Issuers[0].AllowedRoles = []string{"authenticated"}
+		}, "default role"},
 		{"duplicate iss", func(c *auth.Config) { c.Issuers[1].Issuer = c.Issuers[0].Issuer }, "configured twice"},
 		{"duplicate name", func(c *auth.Config) { c.Issuers[1].Name = "clerk" }, "duplicate issuer name"},
 		{"no keys", func(c *auth.Config) { c.Issuers[0].Keys = nil }, "no key source"},

@@ -590,10 +590,10 @@ func TestResponses(t *testing.T) {
 			},
 		},
 		{
-			name:  "unique violation",
-			reply: reply{status: 409, body: `{"code":"23505","details":"Key (id)=(1) already exists.","hint":null,"message":"duplicate key value violates unique constraint \"t_pkey\""}`},
-			build: func(c *Client) *Query { return c.From("t").Insert(row{1}) },
-			dst:   func() any { return nil },
+			name:       "unique violation",
+			reply:      reply{status: 409, body: `{"code":"23505","details":"Key (id)=(1) already exists.","hint":null,"message":"duplicate key value violates unique constraint \"t_pkey\""}`},
+			build:      func(c *Client) *Query { return c.From("t").Insert(row{1}) },
+			dst:        func() any { return nil },
 			wantStatus: 409,
 			check: func(t *testing.T, err error) {
 				if !IsConflict(err) || IsNotFound(err) || IsUnauthorized(err) {
@@ -602,10 +602,10 @@ func TestResponses(t *testing.T) {
 			},
 		},
 		{
-			name:  "proxy error page",
-			reply: reply{status: 502, body: "<html>bad gateway</html>", header: map[string]string{"Content-Type": "text/html"}},
-			build: func(c *Client) *Query { return c.From("t") },
-			dst:   func() any { return nil },
+			name:       "proxy error page",
+			reply:      reply{status: 502, body: "<html>bad gateway</html>", header: map[string]string{"Content-Type": "text/html"}},
+			build:      func(c *Client) *Query { return c.From("t") },
+			dst:        func() any { return nil },
 			wantStatus: 502,
 			check: func(t *testing.T, err error) {
 				var e *Error

@@ -86,10 +86,12 @@ func parseError(status int, body []byte) *Error {
 	}
 	msg := string(trimmed)
 	if len(msg) > maxMessage {
-		msg = msg[:maxMessage]
-		for !utf8.ValidString(msg) {
-			msg = msg[:len(msg)-1]
+		cut := maxMessage
+		// Do not split a UTF-8 sequence (at most 3 continuation bytes).
+		for i := 0; i < utf8.UTFMax-1 && cut > 0 && !utf8.RuneStart(msg[cut]); i++ {
+			cut--
 		}
+		msg = msg[:cut]
 	}
 	e.Message = msg
 	return e

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -90,6 +90,10 @@ export async function startRowgate() {
   const bin = process.env.ROWGATE_BIN
   if (!bin) throw new Error('ROWGATE_BIN must name the rowgate binary (make conformance sets it)')
   const dir = await mkdtemp(join(tmpdir(), 'rowgate-conformance-'))
+  // mkdtemp makes the folder 0700; as root, rowgate runs PostgreSQL as the
+  // "postgres" user, which must be able to enter it to keep the cluster
+  // inside the project (and so inside what stop() removes).
+  await chmod(dir, 0o755)
   await cp(join(here, 'fixture'), dir, { recursive: true })
   const apiPort = await freePort()
   let dbPort = await freePort()
@@ -190,7 +194,7 @@ export class Rowgate {
    * its postmaster.pid.
    */
   async stopOrphanedPostgres() {
-    for (const rel of ['db/postmaster.pid', 'db/data/postmaster.pid', 'db/pgdata/postmaster.pid']) {
+    for (const rel of ['db/pgdata/postmaster.pid', 'db/postmaster.pid']) {
       let pid
       try {
         pid = Number.parseInt((await readFile(join(this.dir, 'supabase', '.rowgate', rel), 'utf8')).split('\n')[0], 10)

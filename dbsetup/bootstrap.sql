@@ -17,14 +17,18 @@ DECLARE
 BEGIN
   FOR want IN
     SELECT * FROM (VALUES
-      ('anon',          'NOLOGIN NOINHERIT'),
-      ('authenticated', 'NOLOGIN NOINHERIT'),
-      ('service_role',  'NOLOGIN NOINHERIT BYPASSRLS'),
-      ('authenticator', 'LOGIN NOINHERIT')
+      ('anon',          'NOLOGIN NOINHERIT NOSUPERUSER'),
+      ('authenticated', 'NOLOGIN NOINHERIT NOSUPERUSER'),
+      ('service_role',  'NOLOGIN NOINHERIT NOSUPERUSER BYPASSRLS'),
+      ('authenticator', 'LOGIN NOINHERIT NOSUPERUSER')
     ) AS r(rolname, attributes)
   LOOP
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = want.rolname) THEN
       EXECUTE format('CREATE ROLE %I %s', want.rolname, want.attributes);
+    ELSE
+      -- A role made by hand (say, without NOINHERIT) would widen what the
+      -- API can do; bring it back to the baseline. No-op on Supabase.
+      EXECUTE format('ALTER ROLE %I %s', want.rolname, want.attributes);
     END IF;
   END LOOP;
 END

@@ -3,6 +3,7 @@ package dbsetup_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,8 +106,7 @@ func TestBootstrapNeedsSuperuser(t *testing.T) {
 	ctx := testCtx(t)
 	admin := pgtest.Connect(t, pgtest.NewDB(t))
 	// A throwaway login role without superuser; trust auth lets it in.
-	role := "rowgate_test_nosuper_" + strings.ReplaceAll(t.Name(), "/", "_")[:4]
-	role = pgx.Identifier{role}.Sanitize()
+	role := pgx.Identifier{fmt.Sprintf("rowgate_test_nosuper_%d", os.Getpid())}.Sanitize()
 	if _, err := admin.Exec(ctx, "DROP ROLE IF EXISTS "+role+"; CREATE ROLE "+role+" LOGIN"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,6 +218,29 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("first start (initdb + start): %v; restart: %v", firstStart.Round(time.Millisecond), restart.Round(time.Millisecond))
+
+	// A busy port makes the server exit; Start says so, shows the server's
+	// log, and leaves the folder unlocked.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	busy, err := Open(Options{Dir: dir, Port: l.Addr().(*net.TCPAddr).Port, UnsafeNoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = busy.Start(ctx)
+	if err == nil {
+		busy.Stop(ctx)
+		t.Fatal("Start on a busy port succeeded")
+	}
+	if !strings.Contains(err.Error(), "exited during startup") || !strings.Contains(err.Error(), "postgres log") {
+		t.Errorf("busy-port error lacks cause or log: %v", err)
+	}
+	if busy.Pid() != 0 {
+		t.Errorf("Pid after failed Start = %d", busy.Pid())
+	}
 
 	if err := c.Reset(); err != nil {
 		t.Fatal(err)

@@ -127,17 +127,14 @@ type SelectItem struct {
 
 // OutputName is the JSON key the item produces for a field item: the alias,
 // else the last JSON key of the path, else the column name. It is "" for
-// Star and Embed items, and "count"/the function name for aggregates without
-// an alias on a bare count().
+// Star and Embed items; an aggregate without alias is named after its
+// function ("sum", "count"), as in PostgREST.
 func (s SelectItem) OutputName() string {
 	if s.Alias != "" {
 		return s.Alias
 	}
 	if s.Star || s.Embed != nil {
 		return ""
-	}
-	if s.Field.Name == "" && s.Aggregate != "" {
-		return string(s.Aggregate)
 	}
 	if s.Aggregate != "" {
 		return string(s.Aggregate)

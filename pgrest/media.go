@@ -117,6 +117,12 @@ type acceptRange struct {
 // OpenAPI outside the root…) is the caller's concern. When none is known
 // the error is 406 PGRST107.
 func ParseAccept(header string) (MediaType, error) {
+	switch header {
+	case "", "*/*":
+		return MediaType{Kind: MediaJSON, Any: true}, nil
+	case "application/json":
+		return MediaType{Kind: MediaJSON}, nil
+	}
 	if strings.TrimSpace(header) == "" {
 		return MediaType{Kind: MediaJSON, Any: true}, nil
 	}

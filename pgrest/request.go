@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -116,7 +115,10 @@ type QueryParam struct {
 // PostgREST (http-types) it splits on '&' and ';', decodes '+' as a space
 // and leaves malformed percent escapes as they are.
 func SplitQuery(q string) []QueryParam {
-	var out []QueryParam
+	if q == "" {
+		return nil
+	}
+	out := make([]QueryParam, 0, strings.Count(q, "&")+strings.Count(q, ";")+1)
 	for len(q) > 0 {
 		i := strings.IndexAny(q, "&;")
 		var part string
@@ -182,30 +184,40 @@ func canonicalQuery(ps []QueryParam) string {
 	if len(ps) == 0 {
 		return ""
 	}
-	sorted := slices.Clone(ps)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+	sorted := ps
+	if !slices.IsSortedFunc(ps, cmpKey) {
+		sorted = slices.Clone(ps)
+		slices.SortStableFunc(sorted, cmpKey)
+	}
+	n := 0
+	for _, p := range ps {
+		n += len(p.Key) + len(p.Value) + 2
+	}
 	var b strings.Builder
+	b.Grow(n + n/2)
 	for i := 0; i < len(sorted); {
-		if b.Len() > 0 {
+		if i > 0 {
 			b.WriteByte('&')
 		}
 		k := sorted[i].Key
-		b.WriteString(escape(k))
+		escapeTo(&b, k)
 		b.WriteByte('=')
-		b.WriteString(escape(sorted[i].Value))
+		escapeTo(&b, sorted[i].Value)
 		j := i + 1
 		for ; j < len(sorted) && sorted[j].Key == k; j++ {
 			b.WriteByte(',')
-			b.WriteString(escape(sorted[j].Value))
+			escapeTo(&b, sorted[j].Value)
 		}
 		i = j
 	}
 	return b.String()
 }
 
-func escape(s string) string {
+func cmpKey(a, b QueryParam) int { return strings.Compare(a.Key, b.Key) }
+
+// escapeTo percent-encodes every byte except ALPHA / DIGIT / "-_.~".
+func escapeTo(b *strings.Builder, s string) {
 	const hexd = "0123456789ABCDEF"
-	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~' {
@@ -216,7 +228,6 @@ func escape(s string) string {
 		b.WriteByte(hexd[c>>4])
 		b.WriteByte(hexd[c&15])
 	}
-	return b.String()
 }
 
 // lastSegment returns the part of key after its last '.'.
@@ -281,14 +292,15 @@ func (r *Request) EmbedModifiers(path ...string) *Modifiers {
 }
 
 // keyPath parses the embed path in front of a reserved word (rel.order,
-// a.b.limit, rel.not.or). It returns the path without "not" segments.
-func keyPath(key string) ([]string, error) {
+// a.b.limit, rel.not.or). It returns the path without "not" segments and
+// whether there was one (PostgREST negates the logic tree then).
+func keyPath(key string) ([]string, bool, error) {
 	p := newScanner(key, "tree path")
 	var names []string
 	for {
 		n, err := p.fieldName()
 		if err != nil {
-			return nil, parseError("tree path", key, err)
+			return nil, false, parseError("tree path", key, err)
 		}
 		names = append(names, n)
 		if !p.accept(".") {
@@ -296,19 +308,22 @@ func keyPath(key string) ([]string, error) {
 		}
 	}
 	if err := p.finish(`"."`); err != nil {
-		return nil, parseError("tree path", key, err)
+		return nil, false, parseError("tree path", key, err)
 	}
 	names = names[:len(names)-1]
 	out := names[:0]
+	neg := false
 	for _, n := range names {
-		if n != "not" {
-			out = append(out, n)
+		if n == "not" {
+			neg = true
+			continue
 		}
+		out = append(out, n)
 	}
 	if len(out) == 0 {
-		return nil, nil
+		return nil, neg, nil
 	}
-	return out, nil
+	return out, neg, nil
 }
 
 func (r *Request) parseParams(params []QueryParam) error {
@@ -352,11 +367,11 @@ func (r *Request) parseParams(params []QueryParam) error {
 		}
 		switch last := lastSegment(k); last {
 		case "order", "limit", "offset", "and", "or":
-			path, err := keyPath(k)
+			path, neg, err := keyPath(k)
 			if err != nil {
 				return err
 			}
-			if err := r.modifier(path, k, last, v); err != nil {
+			if err := r.modifier(path, neg, last, v); err != nil {
 				return err
 			}
 			continue
@@ -388,7 +403,7 @@ func rangeError(details string) error {
 }
 
 // modifier applies order/limit/offset/and/or for an embed path.
-func (r *Request) modifier(path []string, key, last, v string) error {
+func (r *Request) modifier(path []string, neg bool, last, v string) error {
 	m := r.modifiers(path)
 	switch last {
 	case "order":
@@ -414,7 +429,7 @@ func (r *Request) modifier(path []string, key, last, v string) error {
 		}
 	case "and", "or":
 		op := last
-		if strings.HasSuffix(key, "not."+last) {
+		if neg {
 			op = "not." + last
 		}
 		t, err := ParseLogic(op, v)

@@ -186,6 +186,12 @@ func TestParseRequestQuery(t *testing.T) {
 				t.Errorf("root got embedded modifiers: %+v", r.Modifiers)
 			}
 		}},
+		{"negated embedded logic", "rel.not.or=(a.eq.1)&not.rel.and=(b.eq.2)", func(t *testing.T, r *Request) {
+			m := r.EmbedModifiers("rel")
+			if m == nil || len(m.Logic) != 2 || !m.Logic[0].Negate || m.Logic[0].Op != LogicOr || !m.Logic[1].Negate || m.Logic[1].Op != LogicAnd {
+				t.Errorf("rel modifiers = %+v", m)
+			}
+		}},
 		{"embedded filter without operator is a filter error", "rel.col=1", nil},
 		{"order on to-one embed", "order=rel(col).desc,id", func(t *testing.T, r *Request) {
 			if r.Order[0].Relation != "rel" || r.Order[1].Relation != "" {

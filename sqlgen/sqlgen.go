@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,6 +89,10 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 		err  error
 	)
 	if req.RPC {
+		// SplitRPCParams edits the request's filters; work on a copy.
+		rc := *req
+		rc.Filters = slices.Clone(req.Filters)
+		req = &rc
 		root, err = b.rpcLevel(req, q)
 	} else {
 		root, err = b.tableLevel(req.Resource)
@@ -139,6 +144,9 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 	sb.WriteString("FROM (SELECT * FROM pgrst_source) _postgrest_t")
 	q.SQL = sb.String()
 	q.Args = b.args
+	if q.Args == nil {
+		q.Args = []any{}
+	}
 	return q, nil
 }
 
@@ -157,9 +165,9 @@ func (b *builder) bodyExpr(req *pgrest.Request, q *Query) string {
 		// Header: the keys of the first row; lines: the record text without
 		// its parentheses (PostgREST's asCsvF).
 		return "(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k " +
-			"FROM (SELECT row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) s) a) || '\n' || " +
-			"coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), '\n'), '')"
-	case q.Singular || (q.Scalar && !q.Function.ReturnsSet) || (req.RPC && q.Function != nil && !q.Function.ReturnsSet):
+			"FROM (SELECT row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) s) a) || chr(10) || " +
+			"coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), chr(10)), '')"
+	case q.Singular || (q.Function != nil && !q.Function.ReturnsSet):
 		one := agg + "->0"
 		if q.StripNulls {
 			one = "json_strip_nulls(" + one + ")"

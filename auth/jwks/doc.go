@@ -14,7 +14,10 @@
 //
 // Fetching is deliberately narrow: https only (http only for loopback
 // hosts), redirects never followed, a 5 s total timeout, bodies capped at
-// [MaxBodySize]. [Parse] applies the key rules: at most [MaxKeys] keys, a
+// [MaxBodySize], and a dial-time guard on the resolved address (no
+// link-local/metadata addresses; no private ones unless
+// [Options].AllowPrivateNetworks; loopback only for loopback-configured
+// issuers). [Parse] applies the key rules: at most [MaxKeys] keys, a
 // kid on every key, no duplicate kids among the usable keys; symmetric,
 // encryption, weak RSA (outside 2048–8192 bits or e ≠ 65537), off-curve or
 // unknown-curve EC, non-Ed25519 OKP, private and key_ops-restricted keys
@@ -25,7 +28,6 @@
 // per issuer here and taking the algorithm from the key ([Key.Allows]).
 // [NewStatic] wraps fixed keys (the project's own signing keys, tests).
 //
-// Not implemented: dial-time blocking of private addresses (operators
-// configure the URLs; redirects, which are the usual SSRF vector, are
-// refused) and ETag revalidation.
+// Not implemented: ETag/If-None-Match revalidation and the Expires header
+// (only Cache-Control max-age, no-cache and no-store are read).
 package jwks

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	josejson "github.com/go-jose/go-jose/v4/json"
@@ -61,8 +63,9 @@ func isLoopbackHost(host string) bool {
 
 // newClient returns the HTTP client used for fetching: the caller's client
 // (copied, so the caller's value is not changed) or a fresh one, always
-// refusing redirects and with a total timeout.
-func newClient(c *http.Client) *http.Client {
+// refusing redirects and with a total timeout. When the client has no
+// Transport of its own, the default one gets a dial-time address guard.
+func newClient(c *http.Client, g addrGuard) *http.Client {
 	var out http.Client
 	if c != nil {
 		out = *c
@@ -71,7 +74,64 @@ func newClient(c *http.Client) *http.Client {
 		out.Timeout = DefaultTimeout
 	}
 	out.CheckRedirect = func(*http.Request, []*http.Request) error { return errRedirect }
+	if out.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		d := &net.Dialer{Timeout: DefaultTimeout, KeepAlive: 30 * time.Second, Control: g.control}
+		t.DialContext = d.DialContext
+		out.Transport = t
+	}
 	return &out
+}
+
+// addrGuard refuses, at dial time, connections to addresses an issuer's
+// keys should never be served from, so that neither a discovered jwks_uri
+// nor DNS (rebinding included) can point the fetcher at internal services.
+// The check runs on the resolved IP of every connection.
+type addrGuard struct {
+	// loopback allows 127.0.0.0/8 and ::1; set when a configured URL is
+	// itself on a loopback host (tests, local issuers).
+	loopback bool
+	// private allows RFC 1918, RFC 4193 and 100.64.0.0/10 addresses.
+	private bool
+}
+
+// cgnat is the shared address space of RFC 6598.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// check reports why ip may not be dialled, or nil.
+func (g addrGuard) check(ip netip.Addr) error {
+	ip = ip.Unmap()
+	switch {
+	case ip.IsLoopback():
+		if g.loopback {
+			return nil
+		}
+		return errors.New("loopback address")
+	case ip.IsUnspecified(), ip.IsMulticast(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(),
+		ip.IsInterfaceLocalMulticast():
+		// Link-local includes 169.254.169.254, the cloud metadata service.
+		return errors.New("link-local, multicast or unspecified address")
+	case ip.Is4() && ip.As4()[0] == 0:
+		return errors.New("address in 0.0.0.0/8")
+	case ip.IsPrivate(), cgnat.Contains(ip):
+		if g.private {
+			return nil
+		}
+		return errors.New("private address")
+	}
+	return nil
+}
+
+// control is a net.Dialer Control hook applying check.
+func (g addrGuard) control(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("dial %s: unparsable address: %w", address, err)
+	}
+	if err := g.check(ap.Addr()); err != nil {
+		return fmt.Errorf("dial %s blocked: %w", address, err)
+	}
+	return nil
 }
 
 // get fetches url and returns the body (at most MaxBodySize bytes) and the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -75,6 +76,14 @@ type Options struct {
 	// Logger receives fetch failures and key set changes (never key
 	// material). Default slog.Default().
 	Logger *slog.Logger
+	// AllowPrivateNetworks lets the fetcher connect to private addresses
+	// (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), for issuers or
+	// egress proxies inside a private network. Loopback is allowed only
+	// when Issuer or JWKSURL is itself on a loopback host; link-local
+	// (cloud metadata), multicast and unspecified addresses are always
+	// refused. The guard applies only when HTTPClient is nil or has no
+	// Transport.
+	AllowPrivateNetworks bool
 }
 
 // smallSet is the size up to which a linear scan beats a map lookup.
@@ -161,7 +170,6 @@ func New(opts Options) (*Set, error) {
 	s := &Set{
 		issuer:    opts.Issuer,
 		jwksURL:   opts.JWKSURL,
-		client:    newClient(opts.HTTPClient),
 		now:       opts.Now,
 		log:       opts.Logger,
 		refresh:   opts.DefaultRefresh,
@@ -210,6 +218,13 @@ func New(opts Options) (*Set, error) {
 	if s.minRef > s.maxRef {
 		return nil, fmt.Errorf("jwks: MinRefresh %v is above MaxRefresh %v", s.minRef, s.maxRef)
 	}
+	guard := addrGuard{private: opts.AllowPrivateNetworks}
+	for _, raw := range []string{opts.Issuer, opts.JWKSURL} {
+		if u, err := url.Parse(raw); err == nil && raw != "" && isLoopbackHost(u.Hostname()) {
+			guard.loopback = true
+		}
+	}
+	s.client = newClient(opts.HTTPClient, guard)
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -316,7 +316,7 @@ func TestFetchFailuresKeepLastGoodSet(t *testing.T) {
 		wantErr string
 	}{
 		{name: "connection refused", mode: func(p *idp) { p.srv.Close() }, wantErr: "connect"},
-		{name: "slow", client: &http.Client{Timeout: 200 * time.Millisecond}, mode: func(p *idp) {
+		{name: "slow", client: &http.Client{Timeout: time.Second}, mode: func(p *idp) {
 			p.serve(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 		}, wantErr: "Timeout"},
 		{name: "500", mode: func(p *idp) {

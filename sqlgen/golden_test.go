@@ -1,0 +1,211 @@
+package sqlgen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/rowgate/rowgate"
+	"github.com/rowgate/rowgate/pgrest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
+
+// goldenCase is one testdata/*.txt file:
+//
+//	GET /tasks?select=id&id=eq.1      request line
+//	Prefer: count=exact               optional header lines (also X-Max-Rows)
+//	----
+//	<SQL>                             generated SQL
+//	args: ["1"]                       its arguments as JSON
+//	---- result
+//	total=null page=1                 the executed row (as role authenticated)
+//	[{"id": 1}]                       and its body
+//
+// For requests Read refuses, the part after ---- is "error: <status>
+// <error JSON>" and there is no result section. A statement PostgreSQL
+// refuses has "error <SQLSTATE>: <message>" as its result.
+type goldenCase struct {
+	request string
+	headers pgrest.Headers
+	opts    Options
+}
+
+func parseGoldenInput(t *testing.T, input string) goldenCase {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(input), "\n")
+	gc := goldenCase{request: strings.TrimSpace(lines[0])}
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("bad header line %q", l)
+		}
+		v = strings.TrimSpace(v)
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "prefer":
+			gc.headers.Prefer = append(gc.headers.Prefer, v)
+		case "accept":
+			gc.headers.Accept = v
+		case "range":
+			gc.headers.Range = v
+		case "accept-profile":
+			gc.headers.AcceptProfile = v
+		case "x-max-rows":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatalf("bad X-Max-Rows %q", v)
+			}
+			gc.opts.MaxRows = n
+		default:
+			t.Fatalf("unknown header %q", k)
+		}
+	}
+	return gc
+}
+
+func buildGolden(t *testing.T, gc goldenCase) (*Query, error) {
+	t.Helper()
+	method, target, ok := strings.Cut(gc.request, " ")
+	if !ok {
+		t.Fatalf("bad request line %q", gc.request)
+	}
+	path, query, _ := strings.Cut(target, "?")
+	req, err := pgrest.ParseRequest(method, path, query, gc.headers)
+	if err != nil {
+		return nil, err
+	}
+	return Read(req, testCache, gc.opts)
+}
+
+func renderError(err error) string {
+	var re *rowgate.Error
+	if !errors.As(err, &re) {
+		return "error: " + err.Error()
+	}
+	b, _ := json.Marshal(re)
+	return fmt.Sprintf("error: %d %s", re.Status, b)
+}
+
+func renderQuery(q *Query) string {
+	args, _ := json.Marshal(q.Args)
+	return q.SQL + "\nargs: " + string(args)
+}
+
+// execute runs q as PostgREST would (role authenticated, read-only
+// transaction) and renders the result row.
+func execute(t *testing.T, q *Query) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testConnString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT set_config('role', 'authenticated', true), set_config('search_path', 'public', true)"); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		total         *int64
+		page          int64
+		body          string
+		hdrs, status  *string
+	)
+	err = tx.QueryRow(ctx, q.SQL, q.Args...).Scan(&total, &page, &body, &hdrs, &status)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fmt.Sprintf("error %s: %s", pgErr.Code, pgErr.Message)
+	}
+	if err != nil {
+		t.Fatalf("execute: %v\nSQL: %s", err, q.SQL)
+	}
+	ts := "null"
+	if total != nil {
+		ts = strconv.FormatInt(*total, 10)
+	}
+	return fmt.Sprintf("total=%s page=%d\n%s", ts, page, body)
+}
+
+// sameResult compares rendered results, JSON bodies semantically.
+func sameResult(got, want string) bool {
+	if got == want {
+		return true
+	}
+	gh, gb, _ := strings.Cut(got, "\n")
+	wh, wb, _ := strings.Cut(want, "\n")
+	if gh != wh {
+		return false
+	}
+	var gv, wv any
+	if json.Unmarshal([]byte(gb), &gv) != nil || json.Unmarshal([]byte(wb), &wv) != nil {
+		return false
+	}
+	return reflect.DeepEqual(gv, wv)
+}
+
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 40 {
+		t.Errorf("only %d golden files", len(files))
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.ReplaceAll(string(raw), "\r\n", "\n")
+			input, rest, ok := strings.Cut(text, "\n----\n")
+			if !ok {
+				input, rest = strings.TrimSuffix(text, "\n----\n"), ""
+				input = strings.TrimSuffix(input, "\n----")
+			}
+			wantOut, wantResult, hasResult := strings.Cut(rest, "\n---- result\n")
+			wantOut, wantResult = strings.TrimSpace(wantOut), strings.TrimSpace(wantResult)
+
+			gc := parseGoldenInput(t, input)
+			q, err := buildGolden(t, gc)
+			var gotOut, gotResult string
+			if err != nil {
+				gotOut = renderError(err)
+			} else {
+				gotOut = renderQuery(q)
+				gotResult = strings.TrimSpace(execute(t, q))
+				assertQuoted(t, q.SQL)
+			}
+			if *update {
+				out := strings.TrimSpace(input) + "\n----\n" + gotOut + "\n"
+				if gotResult != "" {
+					out += "---- result\n" + gotResult + "\n"
+				}
+				if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if gotOut != wantOut {
+				t.Errorf("output mismatch\n got: %s\nwant: %s", gotOut, wantOut)
+			}
+			if hasResult != (gotResult != "") || (hasResult && !sameResult(gotResult, wantResult)) {
+				t.Errorf("result mismatch\n got: %s\nwant: %s", gotResult, wantResult)
+			}
+		})
+	}
+}
