@@ -166,17 +166,17 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, id *auth.Identity,
 	if err := s.opts.DB.Run(r.Context(), s.txRequest(r, id, schemaName, true, q, req.Prefer.Timezone), scanResult(&res)); err != nil {
 		return err
 	}
-	return s.respondRead(w, r, req, &res)
+	return s.respondRead(w, r, req, q, &res)
 }
 
-func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest.Request, res *result) error {
+func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest.Request, q *sqlgen.Query, res *result) error {
 	h := w.Header()
 	if err := applyGUCHeaders(h, res.headers); err != nil {
 		return err
 	}
 	status := http.StatusOK
-	offset := effectiveOffset(req)
-	if req.Accept.Kind == pgrest.MediaObject {
+	offset := q.Offset
+	if q.Singular {
 		if res.pageTotal != 1 {
 			return rowgate.Errorf(http.StatusNotAcceptable, rowgate.CodeSingular, "Cannot coerce the result to a single JSON object").
 				WithDetails(fmt.Sprintf("The result contains %d rows", res.pageTotal))
@@ -207,6 +207,10 @@ func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest
 		h.Set("Preference-Applied", applied)
 	}
 	h.Set("Content-Type", contentType(req.Accept))
+	if q.Void {
+		status = http.StatusNoContent
+		res.body = ""
+	}
 	if res.status != nil && *res.status != "" {
 		n, err := strconv.Atoi(*res.status)
 		if err != nil || n < 100 || n > 599 {
@@ -221,14 +225,6 @@ func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest
 	}
 	_, err := w.Write([]byte(res.body))
 	return err
-}
-
-func effectiveOffset(req *pgrest.Request) int64 {
-	off := req.Offset
-	if req.Range != nil {
-		off += req.Range.Offset
-	}
-	return off
 }
 
 func contentType(m pgrest.MediaType) string {

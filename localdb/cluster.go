@@ -138,6 +138,15 @@ func (c *Cluster) Pid() int {
 	return c.cmd.Process.Pid
 }
 
+// Done returns a channel that is closed when the running server exits, be
+// it through Stop or on its own (a crash, or an operator's kill). It returns
+// nil, which blocks forever, when the cluster is not started.
+func (c *Cluster) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done
+}
+
 // URL returns the connection URL of database db as the superuser postgres:
 // postgres://postgres@127.0.0.1:<port>/<db>?sslmode=disable.
 func (c *Cluster) URL(db string) string {

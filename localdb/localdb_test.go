@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -185,6 +186,12 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Error("Reset of a running cluster succeeded")
 	}
 
+	done := c.Done()
+	select {
+	case <-done:
+		t.Fatal("Done closed while the server runs")
+	default:
+	}
 	pid := c.Pid()
 	kids := childPids(t, pid)
 	if len(kids) == 0 {
@@ -192,6 +199,11 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 	if err := c.Stop(ctx); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	default:
+		t.Error("Done not closed after Stop")
 	}
 	if processAlive(pid) {
 		t.Errorf("postmaster %d still alive after Stop", pid)
@@ -566,4 +578,56 @@ func TestChooseDataDirFallback(t *testing.T) {
 	if a, b := fallbackDataDir("/root/a/db"), fallbackDataDir("/root/b/db"); a == b || !strings.HasPrefix(a, fallbackRoot) {
 		t.Errorf("fallback dirs not distinct or misplaced: %s, %s", a, b)
 	}
+}
+
+func TestServerArgs(t *testing.T) {
+	tests := []struct {
+		name        string
+		opts        Options
+		want, avoid []string
+	}{
+		{
+			name:  "safe defaults for rowgate dev",
+			opts:  Options{},
+			want:  []string{"listen_addresses=127.0.0.1", "unix_socket_directories=/d/pgdata", "-p"},
+			avoid: []string{"fsync=off", "full_page_writes=off", "synchronous_commit=off"},
+		},
+		{
+			name: "unsafe test mode",
+			opts: Options{UnsafeNoFsync: true},
+			want: []string{"fsync=off", "full_page_writes=off", "synchronous_commit=off"},
+		},
+		{
+			name: "extra settings in name order",
+			opts: Options{Settings: map[string]string{"work_mem": "8MB", "max_connections": "200"}},
+			want: []string{"max_connections=200", "work_mem=8MB"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Cluster{opts: tt.opts, dataDir: "/d/pgdata", port: 5555, logger: slog.New(slog.DiscardHandler)}
+			args := c.serverArgs()
+			joined := strings.Join(args, " ")
+			for _, w := range tt.want {
+				if !slices.Contains(args, w) {
+					t.Errorf("args %q lack %q", joined, w)
+				}
+			}
+			for _, a := range tt.avoid {
+				if strings.Contains(joined, a) {
+					t.Errorf("args %q contain %q", joined, a)
+				}
+			}
+			if i, j := slices.Index(args, "max_connections=200"), slices.Index(args, "work_mem=8MB"); i > j {
+				t.Errorf("settings out of order: %q", joined)
+			}
+		})
+	}
+	t.Run("socket path too long", func(t *testing.T) {
+		long := "/" + strings.Repeat("x", 120)
+		c := &Cluster{dataDir: long, logger: slog.New(slog.DiscardHandler)}
+		if args := c.serverArgs(); !slices.Contains(args, "unix_socket_directories=") {
+			t.Errorf("long data dir still gets a socket: %q", args)
+		}
+	})
 }

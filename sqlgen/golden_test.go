@@ -120,10 +120,10 @@ func execute(t *testing.T, q *Query) string {
 		t.Fatal(err)
 	}
 	var (
-		total         *int64
-		page          int64
-		body          string
-		hdrs, status  *string
+		total        *int64
+		page         int64
+		body         string
+		hdrs, status *string
 	)
 	err = tx.QueryRow(ctx, q.SQL, q.Args...).Scan(&total, &page, &body, &hdrs, &status)
 	var pgErr *pgconn.PgError
