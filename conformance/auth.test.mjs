@@ -213,6 +213,20 @@ describe('tokens rowgate must refuse', () => {
     }))
   })
 
+  test('an expired project (HS256) token: 401 PGRST303 with WWW-Authenticate', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const expired = signProjectToken({ sub: 'user_alice', role: 'authenticated', iat: now - 600, exp: now - 300 })
+    const { supabase, wire } = rg.client(() => ({ getToken: async () => expired }))
+    const res = await supabase.from('tasks').select('id')
+    assertRes(rg, res, failed(401, 'Unauthorized', {
+      code: 'PGRST303',
+      details: null,
+      hint: null,
+      message: 'JWT expired',
+    }))
+    assert.equal(wire.last().headers.get('www-authenticate'), 'Bearer error="invalid_token", error_description="JWT expired"')
+  })
+
   test('a token signed with the wrong key: 401 PGRST301', async () => {
     const forged = signProjectToken(
       { sub: 'user_alice', role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 60 },

@@ -245,9 +245,7 @@ export class Rowgate {
     const rg = this
     return {
       sub,
-      calls: 0,
       async getToken() {
-        this.calls++
         if (!cached || exp - Date.now() / 1000 < 15) {
           cached = await rg.token(sub, opts)
           exp = decodeClaims(cached).exp

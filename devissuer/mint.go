@@ -36,8 +36,9 @@ type TokenOptions struct {
 	OrgRole        string
 	OrgSlug        string
 	OrgPermissions []string
-	// TTL is exp-iat; zero means DefaultTTL. Negative is an error (use Now in
-	// the past for expired tokens).
+	// TTL is exp-iat; zero means DefaultTTL. A negative TTL mints a token
+	// that expired that long ago (issued DefaultTTL before its expiry), for
+	// testing how clients handle expiry.
 	TTL time.Duration
 	// Role is the role claim; "" means "authenticated".
 	Role string
@@ -59,9 +60,6 @@ func (i *Issuer) Mint(o TokenOptions) (string, error) {
 	if o.Subject == "" {
 		return "", errors.New("mint dev token: subject is required")
 	}
-	if o.TTL < 0 {
-		return "", fmt.Errorf("mint dev token: negative ttl %v", o.TTL)
-	}
 	ttl := o.TTL
 	if ttl == 0 {
 		ttl = DefaultTTL
@@ -69,6 +67,10 @@ func (i *Issuer) Mint(o TokenOptions) (string, error) {
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
+	}
+	if ttl < 0 {
+		now = now.Add(ttl - DefaultTTL)
+		ttl = DefaultTTL
 	}
 	sid, err := randomBase62(27)
 	if err != nil {

@@ -56,6 +56,13 @@ func Open(ctx context.Context, connString string, opts Options) (*Pool, error) {
 		name = "rowgate"
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = name
+	// Every statement is parsed by the server in pipeline order, after the
+	// request's set_config('role', …) has run: a prepared-statement mode
+	// would Describe the main statement as the authenticator role first,
+	// which fails on schemas only the impersonated role may use. Parameters
+	// go as text with type OID 0 (unknown), so PostgreSQL infers their types
+	// from context exactly as PostgREST's untyped literals.
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	// Connection attempts must not hang a request for long.
 	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > 5*time.Second {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	neturl "net/url"
 	"testing"
 	"time"
 
@@ -35,11 +36,19 @@ create policy own on public.notes for all to authenticated
 grant all on public.notes to anon, authenticated;
 insert into public.notes values (1, 'user_a', 'a1'), (2, 'user_b', 'b1');
 alter role authenticated set statement_timeout = '1234ms';
+create schema private_api;
+revoke all on schema private_api from public;
+grant usage on schema private_api to authenticated;
+create table private_api.secrets (v text);
+grant select on private_api.secrets to authenticated;
+insert into private_api.secrets values ('only for authenticated');
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pgexec.Open(ctx, url, pgexec.Options{MaxConns: 2, AcquireTimeout: 2 * time.Second})
+	// Log in as the authenticator role, as rowgate does in production, so
+	// privilege checks are the impersonated role's, not a superuser's.
+	p, err := pgexec.Open(ctx, asAuthenticator(t, url), pgexec.Options{MaxConns: 2, AcquireTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,4 +256,34 @@ func TestPoolTimeout(t *testing.T) {
 	if !errors.As(err, &rg) || rg.Code != rowgate.CodePoolTimeout || rg.Status != http.StatusGatewayTimeout {
 		t.Fatalf("err = %v, want 504 PGRST003", err)
 	}
+}
+
+// TestRunRoleAppliesBeforeParse guards against the main statement being
+// parsed (or described) as the pool's login role: a schema only the
+// impersonated role may use must work.
+func TestRunRoleAppliesBeforeParse(t *testing.T) {
+	p, _ := setup(t)
+	ctx := context.Background()
+	var got []string
+	if err := p.Run(ctx, req("authenticated", "user_a", true, `select v from private_api.secrets`), scanStrings(&got)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "only for authenticated" {
+		t.Fatalf("got %q", got)
+	}
+	err := p.Run(ctx, req("anon", "", true, `select v from private_api.secrets`), scanStrings(new([]string)))
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Fatalf("anon: err = %v, want 42501", err)
+	}
+}
+
+func asAuthenticator(t *testing.T, url string) string {
+	t.Helper()
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.User("authenticator")
+	return u.String()
 }
