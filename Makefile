@@ -47,7 +47,7 @@ conformance: build
 	cd conformance && ROWGATE_BIN=$(CURDIR)/$(BIN) node --experimental-websocket --test --test-concurrency=1 ./*.test.mjs
 
 bench: pg-server
-	$(GO) run ./bench/cmd/loadbench
+	$(GO) run ./bench/cmd/loadbench $(BENCHFLAGS)
 
 clean:
 	rm -rf bin

@@ -52,8 +52,9 @@ type Request struct {
 	// treats ?a=1 as an argument and ?a=eq.1 as a filter unless "a" is an
 	// argument. Params whose value is not an operator expression (ArgOnly)
 	// appear here only; the others are also parsed into Filters. See
-	// Request.SplitRPCParams. For tables, ArgOnly params are ignored, as
-	// PostgREST ignores them.
+	// Request.SplitRPCParams. For tables every such parameter is a filter,
+	// so ArgOnly never occurs there (a value without an operator is
+	// PGRST100, as in PostgREST).
 	Params []Param
 
 	// Range is the Range header (GET only), nil when absent or for other

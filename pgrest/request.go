@@ -376,8 +376,15 @@ func (r *Request) parseParams(params []QueryParam) error {
 			}
 			continue
 		}
+		if k == "apikey" {
+			// Consumed by the gateway: Supabase accepts the project key as a
+			// URL parameter too.
+			continue
+		}
 		hasPath := strings.Contains(k, ".")
-		isFilter := hasPath || looksLikeFilter(v)
+		// On tables every other parameter is a filter, so a malformed one is
+		// PGRST100 as in PostgREST; on functions it may be an argument.
+		isFilter := hasPath || !r.RPC || looksLikeFilter(v)
 		if !hasPath {
 			r.Params = append(r.Params, Param{Key: k, Value: v, ArgOnly: !isFilter})
 		}

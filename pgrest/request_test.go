@@ -198,12 +198,11 @@ func TestParseRequestQuery(t *testing.T) {
 				t.Errorf("order = %+v", r.Order)
 			}
 		}},
-		{"args without operator ignored on tables", "id=5&name=noop.x", func(t *testing.T, r *Request) {
-			if len(r.Filters) != 0 {
+		{"value without operator is an error on tables", "id=5", nil},
+		{"unknown operator is an error on tables", "name=noop.x", nil},
+		{"apikey parameter is left to the gateway", "apikey=sb_publishable_x&id=eq.1", func(t *testing.T, r *Request) {
+			if len(r.Filters) != 1 || r.Filters[0].Field.Name != "id" {
 				t.Errorf("filters = %+v", r.Filters)
-			}
-			if !reflect.DeepEqual(r.Params, []Param{{Key: "id", Value: "5", ArgOnly: true}, {Key: "name", Value: "noop.x", ArgOnly: true}}) {
-				t.Errorf("params = %+v", r.Params)
 			}
 		}},
 		{"not prefix classifies as filter", "a=not.eq.1&b=is.null&c=in.(1)&d=fts(english).x&e=eq(any).{1}", func(t *testing.T, r *Request) {

@@ -10,18 +10,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/rowgate/rowgate/internal/pgtest"
 )
 
-// newTestDB creates a throwaway database from ROWGATE_TEST_DATABASE_URL,
+// newTestDB creates a throwaway database on the internal/pgtest server,
 // loads testdata/fixture.sql into it (when fixture is true) and drops it
 // when the test ends. It returns the database's connection string.
-// (To be replaced by internal/pgtest.NewDB once that exists.)
 func newTestDB(t testing.TB, fixture bool) string {
 	t.Helper()
-	base := os.Getenv("ROWGATE_TEST_DATABASE_URL")
-	if base == "" {
-		t.Fatal("ROWGATE_TEST_DATABASE_URL is not set")
-	}
+	base := pgtest.AdminURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, base)
@@ -88,3 +86,5 @@ func connect(t testing.TB, connString string) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -11,53 +11,48 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/rowgate/rowgate/internal/pgtest"
 	"github.com/rowgate/rowgate/schema"
 )
 
 // The package's tests share one fixture database (schema/testdata/
-// fixture.sql), created from ROWGATE_TEST_DATABASE_URL in TestMain and
-// dropped afterwards. (To be switched to internal/pgtest once it exists.)
+// fixture.sql), created on the internal/pgtest server in TestMain and
+// dropped afterwards.
 var (
 	testConnString string
 	testCache      *schema.Cache
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
+	pgtest.MainWith(m, setupFixture)
 }
 
-func runMain(m *testing.M) int {
-	base := os.Getenv("ROWGATE_TEST_DATABASE_URL")
-	if base == "" {
-		fmt.Fprintln(os.Stderr, "ROWGATE_TEST_DATABASE_URL is not set")
-		return 1
-	}
+func setupFixture(base string) (func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	name, err := createFixtureDB(ctx, base)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "set up test database:", err)
-		return 1
+		return nil, fmt.Errorf("set up test database: %w", err)
 	}
-	defer func() {
+	teardown := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := dropDB(ctx, base, name); err != nil {
 			fmt.Fprintln(os.Stderr, "drop test database:", err)
 		}
-	}()
+	}
 	conn, err := pgx.Connect(ctx, testConnString)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "connect test database:", err)
-		return 1
+		teardown()
+		return nil, fmt.Errorf("connect test database: %w", err)
 	}
 	testCache, err = schema.Load(ctx, conn, []string{"public"})
 	conn.Close(ctx)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "load schema cache:", err)
-		return 1
+		teardown()
+		return nil, fmt.Errorf("load schema cache: %w", err)
 	}
-	return m.Run()
+	return teardown, nil
 }
 
 func createFixtureDB(ctx context.Context, base string) (string, error) {

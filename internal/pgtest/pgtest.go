@@ -35,13 +35,34 @@ var (
 // documentation), runs the tests, stops a private cluster again and exits
 // with the tests' exit code.
 func Main(m *testing.M) {
-	os.Exit(run(m, os.Stderr))
+	os.Exit(run(m, os.Stderr, nil))
 }
 
-func run(m *testing.M, stderr io.Writer) int {
+// MainWith is Main with a package-wide setup that runs once the server is
+// available (for example a shared fixture database); its teardown runs
+// after the tests.
+func MainWith(m *testing.M, setup func(adminURL string) (teardown func(), err error)) {
+	os.Exit(run(m, os.Stderr, setup))
+}
+
+func run(m *testing.M, stderr io.Writer, setup func(string) (func(), error)) int {
+	runTests := func() int {
+		if setup == nil {
+			return m.Run()
+		}
+		teardown, err := setup(AdminURL())
+		if err != nil {
+			fmt.Fprintf(stderr, "pgtest: setup: %v\n", err)
+			return 1
+		}
+		if teardown != nil {
+			defer teardown()
+		}
+		return m.Run()
+	}
 	if u := os.Getenv(EnvURL); u != "" {
 		setAdminURL(u)
-		return m.Run()
+		return runTests()
 	}
 	stop, u, err := startPrivate()
 	if err != nil {
@@ -49,7 +70,7 @@ func run(m *testing.M, stderr io.Writer) int {
 		return 1
 	}
 	setAdminURL(u)
-	code := m.Run()
+	code := runTests()
 	if err := stop(); err != nil {
 		fmt.Fprintf(stderr, "pgtest: %v\n", err)
 		if code == 0 {

@@ -387,7 +387,7 @@ func (o *options) rowgateCell(ctx context.Context, rp *report, rg *rowgateProc, 
 		if g := rp.find("GETSingle", targetRowgate, clients); g != nil && g.RPS > 0 {
 			rate = g.RPS
 		}
-		n := min(o.maxUnique, int(rate*o.duration.Seconds()*1.15)+200)
+		n := min(o.maxUnique, int(rate*o.duration.Seconds()*0.9)+200)
 		t0 := time.Now()
 		toks, err := iss.mintMany(n, func(i int) string { return userName(i % clients) })
 		if err != nil {

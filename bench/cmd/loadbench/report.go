@@ -292,8 +292,17 @@ func (rp *report) chart(path string) error {
 	var labels []string
 	seen := map[string]bool{}
 	vals := map[key]*cell{}
+	failing := map[string]bool{}
+	for _, c := range rp.Cells {
+		if c.Target == targetRowgate && c.Requests > 0 && (c.Errors+c.Non2xx)*2 > c.Requests {
+			failing[c.Scenario] = true
+		}
+	}
 	for _, c := range rp.Cells {
 		label := c.Scenario
+		if c.Target == targetRowgate && failing[c.Scenario] {
+			label += " (failing)"
+		}
 		switch c.Target {
 		case targetHTTPFloor:
 			label = "HTTP floor (" + c.Scenario + ")"
@@ -319,6 +328,11 @@ func (rp *report) chart(path string) error {
 		p.Add(plotter.NewGrid())
 		n := len(rp.Settings.Clients)
 		w := vg.Points(60 / float64(max(n, 1)))
+		top := 0.0
+		for _, c := range vals {
+			top = max(top, get(c))
+		}
+		p.Y.Max = top * 1.15 // room for the legend
 		for i, cl := range rp.Settings.Clients {
 			v := make(plotter.Values, len(labels))
 			for j, l := range labels {

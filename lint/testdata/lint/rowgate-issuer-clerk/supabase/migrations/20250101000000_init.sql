@@ -1,0 +1,1 @@
+create table public.posts (id serial primary key, author text default auth.uid()::text);
