@@ -50,9 +50,15 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) error {
 		return rowgate.Errorf(http.StatusServiceUnavailable, rowgate.CodeSchemaCache, "Could not query the database for the schema cache. Retrying.").
 			WithDetails("the schema cache is not loaded yet")
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
+	switch {
+	case r.Method == http.MethodOptions:
+		w.Header().Set("Allow", "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE")
+		w.WriteHeader(http.StatusOK)
+		return nil
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		return s.read(w, r, id, req, schemaName)
+	case req.RPC:
+		return s.rpc(w, r, id, req, schemaName)
 	default:
 		return s.write(w, r, id, req, schemaName)
 	}
@@ -282,17 +288,3 @@ func applyGUCHeaders(h http.Header, raw *string) error {
 	return nil
 }
 
-// write serves POST, PATCH, PUT and DELETE; until the write path lands it
-// answers PostgREST's "not implemented" error.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, id *auth.Identity, req *pgrest.Request, schemaName string) error {
-	switch r.Method {
-	case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
-		return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNotImplemented, "Feature not implemented").
-			WithDetails(r.Method + " is not supported by this version of rowgate yet")
-	case http.MethodOptions:
-		w.Header().Set("Allow", "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE")
-		w.WriteHeader(http.StatusOK)
-		return nil
-	}
-	return rowgate.Errorf(http.StatusMethodNotAllowed, rowgate.CodeMethod, "Unsupported HTTP method: %s", r.Method)
-}

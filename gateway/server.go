@@ -55,6 +55,10 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
+// MaxHeaderBytes caps request headers; larger requests (such as a 1 MiB
+// token) are refused by net/http with 431 before any parsing.
+const MaxHeaderBytes = 64 << 10
+
 // IssuerStatus names a trusted issuer and reports its key set's state.
 type IssuerStatus struct {
 	Name   string
@@ -283,7 +287,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(net.Addr
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

@@ -313,7 +313,11 @@ func (f *jsFile) templateInObject(open int) bool {
 
 func (f *jsFile) findTemplateCalls() {
 	for i, t := range f.toks {
-		if t.kind != tIdent || t.val != "getToken" || !f.isPunct(i+1, "(") {
+		if t.kind != tIdent || !f.isPunct(i+1, "(") {
+			continue
+		}
+		// getToken(…), or getToken.value(…) for Vue's ref-wrapped function.
+		if t.val != "getToken" && !(t.val == "value" && f.isPunct(i-1, ".") && f.isIdent(i-2, "getToken")) {
 			continue
 		}
 		args := f.splitTop(i+1, f.closeOf(i+1))
@@ -608,6 +612,15 @@ func (f *jsFile) hasAccessToken(open int) bool {
 	}
 	for _, p := range f.objectProps(obj) {
 		if p.spread || p.key == "accessToken" {
+			return true
+		}
+	}
+	// An explicit Authorization header (global.headers.Authorization, e.g.
+	// an Edge Function forwarding the caller's token) also names the user;
+	// template tokens there are reported by the header rule.
+	end := f.closeOf(obj)
+	for j := obj; j < end; j++ {
+		if t := f.toks[j]; (t.kind == tIdent || t.kind == tString) && isAuthorization(t.val) && f.isPunct(j+1, ":") {
 			return true
 		}
 	}

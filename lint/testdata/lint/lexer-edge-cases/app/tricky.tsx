@@ -27,3 +27,6 @@ function getToken2() {
   return `${getToken3({ template: "supabase" })}`
 }
 declare function getToken3(o: { template: string }): string
+
+// Still in sync after all of the above:
+export const late = () => useAuth().getToken({ template: 'supabase' })
