@@ -287,4 +287,3 @@ func applyGUCHeaders(h http.Header, raw *string) error {
 	}
 	return nil
 }
-
