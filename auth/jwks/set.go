@@ -2,6 +2,7 @@ package jwks
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,7 +92,7 @@ const smallSet = 8
 
 // snapshot is one immutable key set; it is replaced as a whole.
 type snapshot struct {
-	keys    []Key           // unique kids, first occurrence kept
+	keys    []*Key          // unique kids, first occurrence kept
 	byKID   map[string]*Key // only for sets larger than smallSet
 	fetched time.Time
 	// expired is set by a timer MaxStaleness after fetched, so that Lookup
@@ -105,9 +106,9 @@ func (sn *snapshot) find(kid string) (*Key, bool) {
 		k, ok := sn.byKID[kid]
 		return k, ok
 	}
-	for i := range sn.keys {
-		if sn.keys[i].KID == kid {
-			return &sn.keys[i], true
+	for _, k := range sn.keys {
+		if k.KID == kid {
+			return k, true
 		}
 	}
 	return nil, false
@@ -259,18 +260,29 @@ func timerAfterFunc(d time.Duration, f func()) func() bool {
 // swap publishes a new snapshot built from keys; for a remote set it also
 // schedules the snapshot's expiry MaxStaleness from now.
 func (s *Set) swap(keys []Key, fetched time.Time) {
-	sn := &snapshot{keys: make([]Key, 0, len(keys)), fetched: fetched}
+	sn := &snapshot{keys: make([]*Key, 0, len(keys)), fetched: fetched}
+	old := s.snap.Load()
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
-		if !seen[k.KID] {
-			seen[k.KID] = true
-			sn.keys = append(sn.keys, k)
+		if seen[k.KID] {
+			continue
 		}
+		seen[k.KID] = true
+		// An unchanged key keeps its identity across refreshes, so the
+		// verifier's cache entries (which remember the key they were
+		// verified with) stay valid; a changed or removed kid drops them.
+		if old != nil {
+			if prev, ok := old.find(k.KID); ok && sameKey(prev, &k) {
+				sn.keys = append(sn.keys, prev)
+				continue
+			}
+		}
+		sn.keys = append(sn.keys, &k)
 	}
 	if len(sn.keys) > smallSet {
 		sn.byKID = make(map[string]*Key, len(sn.keys))
-		for i := range sn.keys {
-			sn.byKID[sn.keys[i].KID] = &sn.keys[i]
+		for _, k := range sn.keys {
+			sn.byKID[k.KID] = k
 		}
 	}
 	if !s.static {
@@ -320,7 +332,11 @@ func (s *Set) Keys() []Key {
 	if sn == nil {
 		return nil
 	}
-	return slices.Clone(sn.keys)
+	out := make([]Key, len(sn.keys))
+	for i, k := range sn.keys {
+		out[i] = *k
+	}
+	return out
 }
 
 // Refresh returns the key for kid, refetching the set when kid is unknown.
@@ -663,9 +679,9 @@ func (s *Set) Status() Status {
 	}
 	st.Keys = len(sn.keys)
 	algs := map[string]bool{}
-	for i := range sn.keys {
-		st.KIDs = append(st.KIDs, sn.keys[i].KID)
-		for _, a := range sn.keys[i].Algorithms() {
+	for _, k := range sn.keys {
+		st.KIDs = append(st.KIDs, k.KID)
+		for _, a := range k.Algorithms() {
 			algs[a] = true
 		}
 	}
@@ -678,4 +694,13 @@ func (s *Set) Status() Status {
 	st.Ready = s.usable() != nil
 	st.Stale = !s.static && len(sn.keys) > 0 && (!st.Ready || st.LastError != "")
 	return st
+}
+
+// sameKey reports whether two keys are interchangeable for verification.
+func sameKey(a, b *Key) bool {
+	if a.KID != b.KID || a.Alg != b.Alg || a.Kty != b.Kty || a.Curve != b.Curve {
+		return false
+	}
+	eq, ok := a.Public.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && eq.Equal(b.Public)
 }

@@ -462,6 +462,16 @@ func TestRotationAndRevocation(t *testing.T) {
 		}
 	}
 
+	// An unchanged key keeps its identity across refreshes (the verifier's
+	// cache compares key pointers).
+	before, _ := s.Lookup("k1")
+	if err := s.FetchNow(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.Lookup("k1"); after != before {
+		t.Fatal("unchanged k1 got a new identity on refresh")
+	}
+
 	// Revocation: k1 removed; gone after the next refresh.
 	p.serveKeys(t, "", k2)
 	if _, ok := s.Lookup("k1"); !ok {
@@ -485,9 +495,13 @@ func TestRotationAndRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	old2, _ := s.Lookup("k2")
 	p.serveKeys(t, "", edJWK("k2", fresh))
 	if err := s.FetchNow(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+	if k, _ := s.Lookup("k2"); k == old2 {
+		t.Fatal("replaced k2 kept the old identity")
 	}
 	if k, _ := s.Lookup("k2"); k == nil || !fresh.Equal(k.Public) {
 		t.Fatal("k2 material not replaced")
