@@ -59,52 +59,22 @@ func newApp(ctx context.Context, cfg *config.Config, o appOptions) (*app, error)
 	a := &app{cfg: cfg, log: log, schema: &schema.Holder{}, dbURL: o.DBURL}
 
 	issuers := append(cfg.TrustedIssuers(), o.ExtraIssuers...)
-	var authIssuers []auth.IssuerConfig
-	var statuses []gateway.IssuerStatus
-	for _, ti := range issuers {
-		set, err := jwks.New(jwks.Options{
-			Issuer:       ti.Issuer,
-			JWKSURL:      ti.JWKSURL,
-			MaxStaleness: cfg.Rowgate.MaxStaleness,
-			Logger:       log.With("issuer", ti.Name),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("issuer %s: %w", ti.Name, err)
-		}
-		a.sets = append(a.sets, set)
-		authIssuers = append(authIssuers, auth.IssuerConfig{
-			Name:         ti.Name,
-			Provider:     ti.Provider,
-			Issuer:       ti.Issuer,
-			Keys:         set,
-			AllowedRoles: ti.AllowedRoles,
-			DefaultRole:  ti.DefaultRole,
-			Audience:     ti.Audience,
-		})
-		statuses = append(statuses, gateway.IssuerStatus{Name: ti.Name, Status: set.Status})
+	cacheSize := cfg.Rowgate.JWTCacheSize
+	if cacheSize == 0 {
+		cacheSize = -1 // [rowgate] jwt_cache_size = 0 turns the cache off
 	}
-
-	projectKeys, projectJWKS, err := loadSigningKeys(cfg)
+	var err error
+	a.verifier, a.sets, err = buildVerifier(cfg, issuers, log, cacheSize)
 	if err != nil {
 		return nil, err
 	}
-	acfg := auth.Config{
-		Issuers:           authIssuers,
-		JWTSecret:         []byte(cfg.Auth.JWTSecret),
-		PublishableKey:    cfg.Auth.PublishableKey,
-		SecretKey:         cfg.Auth.SecretKey,
-		AllowJWTTemplates: cfg.Rowgate.AllowJWTTemplates,
-		Skew:              cfg.Rowgate.ClockSkew,
-		MaxLifetime:       cfg.Rowgate.MaxTokenLifetime,
-		CacheSize:         cfg.Rowgate.JWTCacheSize,
-		Logger:            log,
+	statuses := make([]gateway.IssuerStatus, len(issuers))
+	for i, ti := range issuers {
+		statuses[i] = gateway.IssuerStatus{Name: ti.Name, Status: a.sets[i].Status}
 	}
-	if projectKeys != nil {
-		acfg.SigningKeys = projectKeys
-	}
-	a.verifier, err = auth.New(acfg)
+	_, projectJWKS, err := loadSigningKeys(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
+		return nil, err
 	}
 
 	if o.DBURL == "" {

@@ -15,7 +15,7 @@ func newConfigCmd() *cobra.Command {
 		Short: "Inspect supabase/config.toml",
 	}
 	cmd.AddCommand(newConfigCheckCmd())
-	return cmd
+	return groupArgs(cmd)
 }
 
 func newConfigCheckCmd() *cobra.Command {
@@ -28,7 +28,7 @@ messages), then print what rowgate resolved from it: the API port and schemas,
 each trusted issuer with its key source and roles. Exits 1 on an invalid file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load(workdir)
+			cfg, err := loadConfig(workdir, cmd.ErrOrStderr())
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return exitError{1}

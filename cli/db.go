@@ -17,7 +17,7 @@ func newDBCmd() *cobra.Command {
 		Short: "Prepare a PostgreSQL database for rowgate",
 	}
 	cmd.AddCommand(newDBBootstrapCmd(), newDBMigrateCmd())
-	return cmd
+	return groupArgs(cmd)
 }
 
 func newDBBootstrapCmd() *cobra.Command {

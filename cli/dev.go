@@ -68,7 +68,7 @@ func devIssuerURL(cfg *config.Config) string {
 
 func runDev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 	start := time.Now()
-	cfg, err := config.Load(f.workdir)
+	cfg, err := loadConfig(f.workdir, stderr)
 	if err != nil {
 		return err
 	}

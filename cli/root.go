@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rowgate/rowgate/config"
 )
 
 // exitError carries a process exit code without printing anything more.
@@ -54,6 +57,23 @@ same file the Supabase CLI uses.`,
 		newTokenCmd(),
 		newConfigCmd(),
 		newDBCmd(),
+		newDoctorCmd(),
+		newLintCmd(),
 	)
 	return root
+}
+
+// loadConfig reads <workdir>/supabase/config.toml with the process
+// environment, printing the CLI's warnings (such as an unset env() value) on
+// w, the command's standard error, rather than the process's.
+func loadConfig(workdir string, w io.Writer) (*config.Config, error) {
+	return config.LoadOptions(workdir, config.Options{Getenv: os.LookupEnv, Warnings: w})
+}
+
+// groupArgs makes a command that only groups subcommands refuse anything
+// else: without it cobra prints the help and exits 0 for "rowgate db bogus".
+func groupArgs(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	return cmd
 }

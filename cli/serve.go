@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/rowgate/rowgate/config"
 )
 
 type serveFlags struct {
@@ -35,7 +33,7 @@ granted anon, authenticated and service_role), which "rowgate db bootstrap"
 creates. Trusted issuers and keys come from supabase/config.toml in --workdir.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load(f.workdir)
+			cfg, err := loadConfig(f.workdir, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rowgate/rowgate/config"
 	"github.com/rowgate/rowgate/devissuer"
 )
 
@@ -32,7 +31,7 @@ that "rowgate dev" serves and trusts for the same --workdir. Use it as
 "Authorization: Bearer <token>" with the publishable key as apikey.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load(f.workdir)
+			cfg, err := loadConfig(f.workdir, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
