@@ -314,23 +314,30 @@ func splitOp(op string) (not bool, base, mod string, err error) {
 // pLogicSingleVal and strips the quotes; in top-level filters values are
 // taken verbatim to the end of the parameter, so they are never quoted.
 func opValue(op string, value any, tree bool) (string, error) {
-	_, base, _, err := splitOp(op)
+	_, base, mod, err := splitOp(op)
 	if err != nil {
 		return "", err
 	}
+	items, isList := listOf(value)
 	var v string
-	switch base {
-	case "in":
-		items, ok := listOf(value)
-		if !ok {
+	switch {
+	case (mod == "any" || mod == "all") && isList:
+		// eq(any), like(all) …: the operand is a PostgreSQL array literal,
+		// as postgrest-js's likeAnyOf sends ("{a*,b*}").
+		v = pgArray(items)
+		if tree {
+			v = quoteValue(v)
+		}
+	case base == "in":
+		if !isList {
 			items = []any{value}
 		}
 		v = inList(items)
-	case "is":
+	case base == "is":
 		if v, err = isValue(value); err != nil {
 			return "", err
 		}
-	case "cs", "cd", "ov":
+	case base == "cs" || base == "cd" || base == "ov":
 		v = containerValue(value)
 		if tree {
 			v = quoteValue(v)

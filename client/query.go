@@ -487,7 +487,8 @@ func (q *Query) Not(column, op string, value any) *Query {
 // Filter adds "column=op.value" for any PostgREST operator, optionally
 // negated or modified ("not.eq", "like(any)", "fts(english)"). value is
 // encoded as by the matching method (lists for in, array literals for
-// cs/cd/ov).
+// cs/cd/ov); with the (any) or (all) modifier a slice becomes an array
+// literal, e.g. Filter("title", "like(any)", []string{"a*", "b*"}).
 func (q *Query) Filter(column, op string, value any) *Query { return q.filter(column, op, value) }
 
 // Or adds "or=(filters)": rows matching any of the comma-separated

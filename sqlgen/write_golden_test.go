@@ -1,0 +1,196 @@
+package sqlgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rowgate/rowgate/pgrest"
+)
+
+// writeCase is one testdata/write/*.txt file. Like the read goldens, plus
+// a Content-Type header line and a one-line body:
+//
+//	POST /tags?select=id,name          request line
+//	Prefer: return=representation      optional header lines
+//	body: {"id": 10, "name": "x"}      optional body (one line)
+//	----
+//	<SQL>
+//	args: [...]
+//	---- result
+//	total=null page=1 inserted=null location=null
+//	[{"id":10,"name":"x"}]
+//
+// The statement runs as role authenticated (granted write privileges
+// inside the transaction) and is rolled back, so every file sees the
+// fixture data unchanged.
+type writeCase struct {
+	request     string
+	headers     pgrest.Headers
+	contentType string
+	body        string
+	hasBody     bool
+}
+
+func parseWriteInput(t *testing.T, input string) writeCase {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(input), "\n")
+	wc := writeCase{request: strings.TrimSpace(lines[0])}
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("bad header line %q", l)
+		}
+		v = strings.TrimSpace(v)
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "prefer":
+			wc.headers.Prefer = append(wc.headers.Prefer, v)
+		case "accept":
+			wc.headers.Accept = v
+		case "content-profile":
+			wc.headers.ContentProfile = v
+		case "content-type":
+			wc.contentType = v
+		case "body":
+			wc.body, wc.hasBody = strings.ReplaceAll(v, `\n`, "\n"), true
+		default:
+			t.Fatalf("unknown header %q", k)
+		}
+	}
+	return wc
+}
+
+func buildWrite(t *testing.T, wc writeCase) (*Mutation, error) {
+	t.Helper()
+	method, target, ok := strings.Cut(wc.request, " ")
+	if !ok {
+		t.Fatalf("bad request line %q", wc.request)
+	}
+	path, query, _ := strings.Cut(target, "?")
+	req, err := pgrest.ParseRequest(method, path, query, wc.headers)
+	if err != nil {
+		return nil, err
+	}
+	var body *pgrest.Payload
+	if wc.hasBody {
+		mt, err := pgrest.ParseContentType(wc.contentType)
+		if err != nil {
+			return nil, err
+		}
+		body, err = pgrest.ParseBody(mt, []byte(wc.body), req.Columns)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return Write(req, body, testCache, Options{})
+}
+
+// executeWrite runs m in a transaction that is rolled back.
+func executeWrite(t *testing.T, m *Mutation) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testConnString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, s := range []string{
+		"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO authenticated",
+		"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO authenticated",
+		"SELECT set_config('role', 'authenticated', true), set_config('search_path', 'public', true)",
+	} {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		total             *int64
+		page              int64
+		body              string
+		hdrs, status, loc *string
+		inserted          *int32
+	)
+	err = tx.QueryRow(ctx, m.SQL, m.Args...).Scan(&total, &page, &body, &hdrs, &status, &inserted, &loc)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fmt.Sprintf("error %s: %s", pgErr.Code, pgErr.Message)
+	}
+	if err != nil {
+		t.Fatalf("execute: %v\nSQL: %s", err, m.SQL)
+	}
+	ts, is, ls := "null", "null", "null"
+	if total != nil {
+		ts = strconv.FormatInt(*total, 10)
+	}
+	if inserted != nil {
+		is = strconv.Itoa(int(*inserted))
+	}
+	if loc != nil {
+		ls = *loc
+	}
+	return fmt.Sprintf("total=%s page=%d inserted=%s location=%s\n%s", ts, page, is, ls, body)
+}
+
+func TestWriteGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/write/*.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 25 {
+		t.Errorf("only %d write golden files", len(files))
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.ReplaceAll(string(raw), "\r\n", "\n")
+			input, rest, ok := strings.Cut(text, "\n----\n")
+			if !ok {
+				input, rest = strings.TrimSuffix(strings.TrimSuffix(text, "\n----\n"), "\n----"), ""
+			}
+			wantOut, wantResult, hasResult := strings.Cut(rest, "\n---- result\n")
+			wantOut, wantResult = strings.TrimSpace(wantOut), strings.TrimSpace(wantResult)
+
+			wc := parseWriteInput(t, input)
+			m, err := buildWrite(t, wc)
+			var gotOut, gotResult string
+			if err != nil {
+				gotOut = renderError(err)
+			} else {
+				gotOut = renderQuery(&m.Query)
+				gotResult = strings.TrimSpace(executeWrite(t, m))
+			}
+			if *update {
+				out := strings.TrimSpace(input) + "\n----\n" + gotOut + "\n"
+				if gotResult != "" {
+					out += "---- result\n" + gotResult + "\n"
+				}
+				if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if gotOut != wantOut {
+				t.Errorf("output mismatch\n got: %s\nwant: %s", gotOut, wantOut)
+			}
+			if hasResult != (gotResult != "") || (hasResult && !sameResult(gotResult, wantResult)) {
+				t.Errorf("result mismatch\n got: %s\nwant: %s", gotResult, wantResult)
+			}
+		})
+	}
+}
