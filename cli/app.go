@@ -143,11 +143,18 @@ func loadSigningKeys(cfg *config.Config) (*jwks.Set, []byte, error) {
 func (a *app) run(ctx context.Context, listen string, ready func(net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for _, s := range a.sets {
-		s.Start(ctx)
-	}
 	go a.keepSchema(ctx)
-	return a.server.ListenAndServe(ctx, listen, ready)
+	return a.server.ListenAndServe(ctx, listen, func(addr net.Addr) {
+		// Fetch keys only once the listener is open: the dev issuer is
+		// served by this very server, and a first fetch refused before it
+		// listens would wait out the retry backoff (seconds of 503 health).
+		for _, s := range a.sets {
+			s.Start(ctx)
+		}
+		if ready != nil {
+			ready(addr)
+		}
+	})
 }
 
 // keepSchema loads the schema cache, reloads it on NOTIFY pgrst and on
@@ -181,7 +188,9 @@ func (a *app) keepSchema(ctx context.Context) {
 	defer signal.Stop(hup)
 	go schema.ListenAndReload(ctx, a.dbURL, a.cfg.API.Schemas, func(c *schema.Cache, err error) {
 		if err != nil {
-			a.log.Warn("schema reload failed", "err", err)
+			if ctx.Err() == nil { // not merely shutting down
+				a.log.Warn("schema reload failed", "err", err)
+			}
 			return
 		}
 		a.schema.Store(c)

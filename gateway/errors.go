@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -85,36 +84,56 @@ func fromPgError(p *pgconn.PgError, anon bool) *rowgate.Error {
 }
 
 // raisedPGRST handles RAISE SQLSTATE 'PGRST' USING message = '{"code":…,
-// "message":…}', detail = '{"status":…,"headers":{…}}'.
+// "message":…}', detail = '{"status":…,"headers":{…}}' as PostgREST 14
+// does: code and message are required strings, details and hint optional;
+// status and headers are required. Anything else is 500 PGRST121.
 func raisedPGRST(p *pgconn.PgError) *rowgate.Error {
 	var msg struct {
-		Code    string          `json:"code"`
-		Message string          `json:"message"`
+		Code    *string         `json:"code"`
+		Message *string         `json:"message"`
 		Details json.RawMessage `json:"details"`
 		Hint    json.RawMessage `json:"hint"`
 	}
-	var det struct {
-		Status  int               `json:"status"`
-		Headers map[string]string `json:"headers"`
-	}
-	if json.Unmarshal([]byte(p.Message), &msg) != nil || json.Unmarshal([]byte(p.Detail), &det) != nil || det.Status < 100 || det.Status > 599 {
+	parseErr := func(details, hint string) *rowgate.Error {
 		return rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeRaiseJSON, "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error").
-			WithDetails(fmt.Sprintf("Invalid JSON value for MESSAGE: '%s'", p.Message))
+			WithDetails(details).WithHint(hint)
 	}
-	e := &rowgate.Error{Status: det.Status, Code: msg.Code, Message: msg.Message}
-	if s := jsonString(msg.Details); s != "" {
-		e.Details = s
+	const detailHint = "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'."
+	if json.Unmarshal([]byte(p.Message), &msg) != nil || msg.Code == nil || msg.Message == nil ||
+		!optionalJSONString(msg.Details) || !optionalJSONString(msg.Hint) {
+		return parseErr("Invalid JSON value for MESSAGE: '"+p.Message+"'",
+			"MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.")
 	}
-	if s := jsonString(msg.Hint); s != "" {
-		e.Hint = s
+	if p.Detail == "" {
+		return parseErr("DETAIL is missing in the RAISE statement", detailHint)
 	}
-	if len(det.Headers) > 0 {
+	var det struct {
+		Status  *int               `json:"status"`
+		Headers *map[string]string `json:"headers"`
+	}
+	if json.Unmarshal([]byte(p.Detail), &det) != nil || det.Status == nil || det.Headers == nil ||
+		*det.Status < 100 || *det.Status > 599 {
+		return parseErr("Invalid JSON value for DETAIL: '"+p.Detail+"'", detailHint)
+	}
+	e := &rowgate.Error{Status: *det.Status, Code: *msg.Code, Message: *msg.Message}
+	e.Details = jsonString(msg.Details)
+	e.Hint = jsonString(msg.Hint)
+	if len(*det.Headers) > 0 {
 		e.Header = http.Header{}
-		for k, v := range det.Headers {
+		for k, v := range *det.Headers {
 			e.Header.Set(k, v)
 		}
 	}
 	return e
+}
+
+// optionalJSONString reports whether raw is absent, null or a JSON string.
+func optionalJSONString(raw json.RawMessage) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	var s string
+	return json.Unmarshal(raw, &s) == nil
 }
 
 func jsonString(raw json.RawMessage) string {

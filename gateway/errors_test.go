@@ -73,7 +73,31 @@ func TestWriteErrorPGRSTRaise(t *testing.T) {
 			name:       "invalid json",
 			err:        &pgconn.PgError{Code: "PGRST", Message: `not json`, Detail: `{}`},
 			wantStatus: 500,
-			wantBody:   `{"code":"PGRST121","details":"Invalid JSON value for MESSAGE: 'not json'","hint":null,"message":"Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"}`,
+			wantBody:   `{"code":"PGRST121","details":"Invalid JSON value for MESSAGE: 'not json'","hint":"MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.","message":"Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"}`,
+		},
+		{
+			name:       "message without code",
+			err:        &pgconn.PgError{Code: "PGRST", Message: `{"message":"x"}`, Detail: `{"status":400,"headers":{}}`},
+			wantStatus: 500,
+			wantBody:   `{"code":"PGRST121","details":"Invalid JSON value for MESSAGE: '{\"message\":\"x\"}'","hint":"MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.","message":"Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"}`,
+		},
+		{
+			name:       "detail missing",
+			err:        &pgconn.PgError{Code: "PGRST", Message: `{"code":"1","message":"x"}`},
+			wantStatus: 500,
+			wantBody:   `{"code":"PGRST121","details":"DETAIL is missing in the RAISE statement","hint":"DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.","message":"Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"}`,
+		},
+		{
+			name:       "detail without headers",
+			err:        &pgconn.PgError{Code: "PGRST", Message: `{"code":"1","message":"x"}`, Detail: `{"status":402}`},
+			wantStatus: 500,
+			wantBody:   `{"code":"PGRST121","details":"Invalid JSON value for DETAIL: '{\"status\":402}'","hint":"DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.","message":"Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"}`,
+		},
+		{
+			name:       "minimal valid",
+			err:        &pgconn.PgError{Code: "PGRST", Message: `{"code":"X1","message":"teapot","details":null}`, Detail: `{"status":418,"headers":{}}`},
+			wantStatus: 418,
+			wantBody:   `{"code":"X1","details":null,"hint":null,"message":"teapot"}`,
 		},
 		{
 			name:       "plain postgres error",

@@ -55,10 +55,10 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Allow", "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE")
 		w.WriteHeader(http.StatusOK)
 		return nil
-	case r.Method == http.MethodGet || r.Method == http.MethodHead:
-		return s.read(w, r, id, req, schemaName)
 	case req.RPC:
 		return s.rpc(w, r, id, req, schemaName)
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		return s.read(w, r, id, req, schemaName)
 	default:
 		return s.write(w, r, id, req, schemaName)
 	}

@@ -187,10 +187,26 @@ var ErrRollback = errors.New("rollback requested")
 // If scan returns an error (other than ErrRollback), the transaction is
 // rolled back and that error returned. Reads (req.ReadOnly) are sent in one
 // pipelined round trip.
+//
+// A pooled connection whose server went away (a restart sends FATAL 57P01 to
+// idle sessions, which is read only at their next use) fails at BEGIN,
+// before anything ran; Run then retries once on a fresh connection, so the
+// first request after a restart succeeds and one during an outage gets 503
+// PGRST000 with Retry-After.
 func (p *Pool) Run(ctx context.Context, req *Request, scan func(rows pgx.Rows) error) error {
+	deadConn, err := p.runOnce(ctx, req, scan)
+	if deadConn && ctx.Err() == nil {
+		_, err = p.runOnce(ctx, req, scan)
+	}
+	return err
+}
+
+// runOnce is one attempt of Run. deadConn reports that BEGIN failed and the
+// connection is closed: nothing ran and scan was not called.
+func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Rows) error) (deadConn bool, err error) {
 	conn, err := p.acquire(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Release()
 
@@ -209,8 +225,10 @@ func (p *Pool) Run(ctx context.Context, req *Request, scan func(rows pgx.Rows) e
 		b.Queue("commit")
 	}
 	br := conn.SendBatch(ctx, b)
+	beginFailed := false
 	runErr := func() error {
 		if _, err := br.Exec(); err != nil {
+			beginFailed = true
 			return fmt.Errorf("begin: %w", err)
 		}
 		if _, err := br.Exec(); err != nil {
@@ -240,7 +258,10 @@ func (p *Pool) Run(ctx context.Context, req *Request, scan func(rows pgx.Rows) e
 		runErr = closeErr
 	}
 	if req.ReadOnly && runErr == nil {
-		return nil
+		return false, nil
+	}
+	if beginFailed && conn.Conn().IsClosed() {
+		return true, classify(runErr)
 	}
 	end := "commit"
 	if runErr != nil {
@@ -254,9 +275,9 @@ func (p *Pool) Run(ctx context.Context, req *Request, scan func(rows pgx.Rows) e
 		}
 	}
 	if errors.Is(runErr, ErrRollback) {
-		return nil
+		return false, nil
 	}
-	return classify(runErr)
+	return false, classify(runErr)
 }
 
 func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {

@@ -146,9 +146,13 @@ func parseJSONBody(body []byte, columns []string) (*Payload, error) {
 }
 
 // objectKeys reads an object's members after its '{' and returns the keys
-// (duplicates once, first position).
+// (duplicates once, first position). Objects with many keys are deduplicated
+// through a map so that a hostile body cannot cost quadratic time.
 func objectKeys(dec *json.Decoder) ([]string, error) {
-	var keys []string
+	var (
+		keys []string
+		seen map[string]struct{}
+	)
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
@@ -162,14 +166,38 @@ func objectKeys(dec *json.Decoder) ([]string, error) {
 		if err := dec.Decode(&skip); err != nil {
 			return nil, err
 		}
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
+		keys = appendNew(keys, &seen, k)
 	}
 	if _, err := dec.Token(); err != nil { // '}'
 		return nil, err
 	}
 	return keys, nil
+}
+
+// smallKeySet is the key count up to which a linear scan is cheaper than a
+// map.
+const smallKeySet = 16
+
+// appendNew appends k to keys unless it is already there. Up to
+// smallKeySet keys it scans; beyond, *seen indexes keys.
+func appendNew(keys []string, seen *map[string]struct{}, k string) []string {
+	if *seen == nil {
+		if len(keys) < smallKeySet {
+			if slices.Contains(keys, k) {
+				return keys
+			}
+			return append(keys, k)
+		}
+		*seen = make(map[string]struct{}, 2*len(keys))
+		for _, x := range keys {
+			(*seen)[x] = struct{}{}
+		}
+	}
+	if _, dup := (*seen)[k]; dup {
+		return keys
+	}
+	(*seen)[k] = struct{}{}
+	return append(keys, k)
 }
 
 // skipRest consumes tokens until depth nested delimiters are closed.
@@ -191,58 +219,82 @@ func skipRest(dec *json.Decoder, depth int) error {
 	return nil
 }
 
-// setKeys fills Keys, Present and SameKeys from the objects' keys.
+// setKeys fills Keys, Present and SameKeys from the objects' keys (each
+// row's keys are distinct). It runs in time linear in the number of keys
+// of all rows plus the number of columns, so a body with many keys or many
+// rows cannot cost quadratic time.
 func (p *Payload) setKeys(rows [][]string, columns []string) error {
 	if columns != nil {
 		p.Keys = slices.Clone(columns)
 	} else if len(rows) > 0 {
 		p.Keys = slices.Clone(rows[0])
+	}
+	// index maps each key to its first position in Keys; a key listed
+	// twice is counted under its first position.
+	index := make(map[string]int, len(p.Keys))
+	for i, k := range p.Keys {
+		if _, dup := index[k]; !dup {
+			index[k] = i
+		}
+	}
+	if columns == nil && len(rows) > 1 {
 		for _, r := range rows[1:] {
-			if !sameSet(r, p.Keys) {
+			if !sameSet(r, p.Keys, index) {
 				return bodyError("All object keys must match")
 			}
 		}
 	}
-	p.SameKeys = true
-	var first []string
-	for i, r := range rows {
-		var have []string
-		for _, k := range p.Keys {
-			if slices.Contains(r, k) {
-				have = append(have, k)
-			}
-		}
-		if i == 0 {
-			first = have
-		} else if !slices.Equal(have, first) {
-			p.SameKeys = false
-		}
-	}
 	if len(rows) == 0 {
+		p.SameKeys = true
 		p.Present = slices.Clone(p.Keys)
 		return nil
 	}
-	for _, k := range p.Keys {
-		all := true
-		for _, r := range rows {
-			if !slices.Contains(r, k) {
-				all = false
-				break
+	// count[i] is the number of rows having the key at position i, mark[i]
+	// the last row (1-based) that had it; every row must have the same
+	// positions as the first for SameKeys.
+	p.SameKeys = true
+	count := make([]int, len(p.Keys))
+	mark := make([]int, len(p.Keys))
+	inFirst := make([]bool, len(p.Keys))
+	firstHits := 0
+	for n, r := range rows {
+		hits, same := 0, true
+		for _, k := range r {
+			i, ok := index[k]
+			if !ok || mark[i] == n+1 {
+				continue
+			}
+			mark[i] = n + 1
+			count[i]++
+			hits++
+			if n == 0 {
+				inFirst[i] = true
+			} else if !inFirst[i] {
+				same = false
 			}
 		}
-		if all {
+		if n == 0 {
+			firstHits = hits
+		} else if !same || hits != firstHits {
+			p.SameKeys = false
+		}
+	}
+	for _, k := range p.Keys {
+		if count[index[k]] == len(rows) {
 			p.Present = append(p.Present, k)
 		}
 	}
 	return nil
 }
 
-func sameSet(a, b []string) bool {
+// sameSet reports whether a has as many keys as b and each of them is one
+// of b's (index holds b's keys).
+func sameSet(a, b []string, index map[string]int) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for _, k := range a {
-		if !slices.Contains(b, k) {
+		if _, ok := index[k]; !ok {
 			return false
 		}
 	}
@@ -296,7 +348,6 @@ func parseCSVBody(body []byte, columns []string) (*Payload, error) {
 	header := records[0]
 	var buf bytes.Buffer
 	buf.WriteByte('[')
-	rows := make([][]string, 0, len(records)-1)
 	for i, rec := range records[1:] {
 		if i > 0 {
 			buf.WriteByte(',')
@@ -315,18 +366,19 @@ func parseCSVBody(body []byte, columns []string) (*Payload, error) {
 			}
 		}
 		buf.WriteByte('}')
-		rows = append(rows, header)
 	}
 	buf.WriteByte(']')
-	p := &Payload{JSON: buf.Bytes(), Rows: len(rows)}
-	if len(rows) == 0 {
+	p := &Payload{JSON: buf.Bytes(), Rows: len(records) - 1}
+	if p.Rows == 0 {
 		p.Keys, p.Present, p.SameKeys = slices.Clone(header), slices.Clone(header), true
 		if columns != nil {
 			p.Keys, p.Present = slices.Clone(columns), slices.Clone(columns)
 		}
 		return p, nil
 	}
-	if err := p.setKeys(rows, columns); err != nil {
+	// Every record has the header's keys, so one row stands for all of
+	// them (setKeys only looks at the distinct key sets).
+	if err := p.setKeys([][]string{header}, columns); err != nil {
 		return nil, err
 	}
 	return p, nil

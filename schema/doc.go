@@ -41,6 +41,8 @@
 // [Cache.SuggestTable], [Cache.SuggestRelationship] and [Cache.SuggestFunction]
 // produce the "Perhaps you meant" hints of PGRST205/200/202. They rank
 // candidates by the normalised Levenshtein similarity 1 - d(a,b)/max(|a|,|b|)
-// over lower-cased names and return the best one scoring at least 0.5. This is
+// over lower-cased names and return the best one scoring at least 0.75 for
+// table and function names (PostgREST's FuzzySet bar) or 0.5 for
+// relationships. This is
 // simpler than PostgREST's FuzzySet, so hints may differ in edge cases.
 package schema

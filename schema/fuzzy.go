@@ -5,8 +5,12 @@ import (
 	"strings"
 )
 
-// minSimilarity is the lowest score a suggestion may have.
-const minSimilarity = 0.5
+// Lowest scores a suggestion may have. PostgREST's FuzzySet asks 0.75 for
+// table and function names; relationship hints keep a looser bar.
+const (
+	minNameSimilarity = 0.75
+	minRelSimilarity  = 0.5
+)
 
 // Similarity returns 1 - levenshtein(a, b)/max(len(a), len(b)) over the
 // lower-cased runes of a and b: 1 for equal names, 0 for nothing in common.
@@ -36,8 +40,8 @@ func Similarity(a, b string) float64 {
 }
 
 // bestMatch returns the candidate most similar to name (first wins on ties)
-// if it scores at least minSimilarity and is not name itself.
-func bestMatch(name string, candidates []string) (string, bool) {
+// if it scores at least minScore and is not name itself.
+func bestMatch(name string, candidates []string, minScore float64) (string, bool) {
 	best, bestScore := "", -1.0
 	for _, c := range candidates {
 		if c == name {
@@ -47,7 +51,7 @@ func bestMatch(name string, candidates []string) (string, bool) {
 			best, bestScore = c, s
 		}
 	}
-	if bestScore < minSimilarity {
+	if bestScore < minScore {
 		return "", false
 	}
 	return best, true
@@ -60,7 +64,7 @@ func (c *Cache) SuggestTable(schema, name string) (string, bool) {
 	for _, t := range c.Tables(schema) {
 		names = append(names, t.Name)
 	}
-	return bestMatch(name, names)
+	return bestMatch(name, names, minNameSimilarity)
 }
 
 // SuggestRelationship returns a name for the PGRST200 hint when origin has no
@@ -74,7 +78,7 @@ func (c *Cache) SuggestRelationship(schema, origin, target string) (string, bool
 			names = append(names, r.ForeignTable.Name)
 		}
 	}
-	return bestMatch(target, names)
+	return bestMatch(target, names, minRelSimilarity)
 }
 
 // SuggestFunction returns the function of schema whose name is most similar
@@ -91,5 +95,5 @@ func (c *Cache) SuggestFunction(schema, name string) (string, bool) {
 	if len(c.Functions(schema, name)) > 0 {
 		return "", false
 	}
-	return bestMatch(name, names)
+	return bestMatch(name, names, minNameSimilarity)
 }

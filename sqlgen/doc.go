@@ -1,6 +1,17 @@
 // Package sqlgen turns a parsed Data API request ([pgrest.Request]) and the
 // schema cache ([schema.Cache]) into the SQL text and bind arguments of
-// PostgREST's read statement (GET and HEAD on tables, views and functions).
+// PostgREST's read statement (GET and HEAD on tables, views and functions)
+// and of function calls ([Call], POST /rpc/<function>).
+//
+// Function calls have the shape
+//
+//	WITH pgrst_source AS (SELECT pgrst_call.* FROM json_to_record($1::json) AS pgrst_body("a" integer),
+//	                      LATERAL "s"."fn"("a" := pgrst_body."a") pgrst_call)
+//	SELECT … FROM (SELECT … FROM pgrst_source AS "fn" …) _postgrest_t
+//
+// so PostgreSQL coerces the JSON arguments to the parameter types exactly
+// as in PostgREST, and the function runs once whatever the count, filters
+// and embeds. GET arguments are turned into the same JSON object.
 //
 // The generated statement has PostgREST 14's shape: a pgrst_source CTE with
 // the selected rows, an optional pgrst_source_count CTE for Prefer:

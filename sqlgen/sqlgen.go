@@ -55,6 +55,12 @@ type Query struct {
 
 // Read builds the read statement for a GET or HEAD request.
 func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
+	return build(req, c, opts, nil)
+}
+
+// build builds a read or RPC statement; body is the POST body of an RPC
+// call, nil for GET and HEAD.
+func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (*Query, error) {
 	if req == nil || c == nil {
 		return nil, rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeInternal, "missing request or schema cache")
 	}
@@ -86,6 +92,7 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 
 	var (
 		root *level
+		call string
 		err  error
 	)
 	if req.RPC {
@@ -93,7 +100,7 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 		rc := *req
 		rc.Filters = slices.Clone(req.Filters)
 		req = &rc
-		root, err = b.rpcLevel(req, q)
+		root, call, err = b.rpcLevel(req, q, body)
 	} else {
 		root, err = b.tableLevel(req.Resource)
 	}
@@ -121,6 +128,9 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 	}
 	q.Offset = offset
 	root.limit, root.offset = limit, offset
+	if req.RPC {
+		return b.finishCall(req, q, root, call), nil
+	}
 
 	var sb strings.Builder
 	sb.WriteString("WITH pgrst_source AS (")

@@ -95,7 +95,7 @@ func TestReadDoesNotModifyRPCRequest(t *testing.T) {
 	if len(req.Filters) != before || req.Filters[0].Field.Name != "q" {
 		t.Errorf("request filters changed: %+v", req.Filters)
 	}
-	if !strings.Contains(q.SQL, `"q" => $1::text`) || q.Function == nil || q.Function.Name != "search_tasks" {
+	if !strings.Contains(q.SQL, `"q" := pgrst_body."q"`) || q.Function == nil || q.Function.Name != "search_tasks" {
 		t.Errorf("unexpected query %s", q.SQL)
 	}
 }
