@@ -7,9 +7,13 @@
 //	<main statement>;
 //	COMMIT | ROLLBACK;
 //
-// For reads the whole transaction is sent in one pipelined round trip (a pgx
-// batch); writes read the main statement's result before deciding between
-// COMMIT and ROLLBACK. The package takes a role name and a claims document as
+// For reads the whole transaction is sent in one pipelined round trip;
+// writes read the main statement's result before deciding between COMMIT and
+// ROLLBACK. Every statement is prepared once per connection inside that
+// pipeline — after the role switch, so the main statement is parsed with the
+// impersonated role's privileges, as PostgREST's are — and later requests
+// only bind and execute it. Parameters are sent as text with type "unknown",
+// so PostgreSQL infers their types from context like PostgREST's literals. The package takes a role name and a claims document as
 // plain values, so it knows nothing of token verification or HTTP.
 //
 // Errors from PostgreSQL are returned wrapped, so callers can reach the

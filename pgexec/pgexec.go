@@ -25,6 +25,9 @@ type Options struct {
 	AcquireTimeout time.Duration
 	// ApplicationName is reported to PostgreSQL (default "rowgate").
 	ApplicationName string
+	// MaxPrepared bounds the statements prepared per connection (default
+	// DefaultMaxPrepared); the least recently used are deallocated.
+	MaxPrepared int
 }
 
 // Pool is a pool of connections logged in as the authenticator role.
@@ -32,6 +35,8 @@ type Pool struct {
 	pool           *pgxpool.Pool
 	acquireTimeout time.Duration
 	roleSettings   atomic.Pointer[map[string][]Setting]
+	stmts          caches
+	maxPrepared    int
 }
 
 // Setting is one configuration parameter applied with set_config inside a
@@ -56,22 +61,26 @@ func Open(ctx context.Context, connString string, opts Options) (*Pool, error) {
 		name = "rowgate"
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = name
-	// Every statement is parsed by the server in pipeline order, after the
-	// request's set_config('role', …) has run: a prepared-statement mode
-	// would Describe the main statement as the authenticator role first,
-	// which fails on schemas only the impersonated role may use. Parameters
-	// go as text with type OID 0 (unknown), so PostgreSQL infers their types
-	// from context exactly as PostgREST's untyped literals.
+	// Requests prepare their statements themselves (see Run). Other uses of
+	// the pool (schema introspection) must not leave pgx-prepared
+	// statements behind either, as those would be described as the
+	// authenticator role: they use the unnamed statement.
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	// Connection attempts must not hang a request for long.
 	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > 5*time.Second {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	p := &Pool{acquireTimeout: opts.AcquireTimeout, stmts: caches{m: map[*pgconn.PgConn]*stmtCache{}}}
+	p.maxPrepared = opts.MaxPrepared
+	if p.maxPrepared < 4 {
+		p.maxPrepared = DefaultMaxPrepared
+	}
+	cfg.BeforeClose = func(c *pgx.Conn) { p.forget(c.PgConn()) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
 	}
-	p := &Pool{pool: pool, acquireTimeout: opts.AcquireTimeout}
+	p.pool = pool
 	if p.acquireTimeout <= 0 {
 		p.acquireTimeout = 10 * time.Second
 	}
@@ -209,58 +218,114 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 		return false, err
 	}
 	defer conn.Release()
+	c := conn.Conn()
+	pc := c.PgConn()
 
 	settingsSQL, settingsArgs := p.settings(req)
+	settingsVals, err := textParams(settingsArgs)
+	if err != nil {
+		return false, err
+	}
+	mainVals, err := textParams(req.Main.Args)
+	if err != nil {
+		return false, err
+	}
 	begin := "begin isolation level read committed read write"
 	if req.ReadOnly {
 		begin = "begin isolation level read committed read only"
 	}
-	b := &pgx.Batch{}
-	b.Queue(begin)
-	b.Queue(settingsSQL, settingsArgs...)
-	b.Queue(req.Main.SQL, req.Main.Args...)
+	steps := []step{{sql: begin}, {sql: settingsSQL, vals: settingsVals}, {sql: req.Main.SQL, vals: mainVals, main: true}}
 	if req.ReadOnly {
 		// The result cannot change what a read-only transaction did, so
 		// COMMIT goes in the same round trip.
-		b.Queue("commit")
+		steps = append(steps, step{sql: "commit"})
 	}
-	br := conn.SendBatch(ctx, b)
+	stmts := p.statements(pc)
+	var evict []string
+	for i := range steps {
+		var ev []string
+		steps[i].name, steps[i].prepared, ev = stmts.lookup(steps[i].sql)
+		evict = append(evict, ev...)
+	}
+
+	// One pipeline, one round trip: BEGIN, the settings, the main statement
+	// (parsed after the role switch, so privileges are the impersonated
+	// role's), and for reads COMMIT. Every statement is prepared once per
+	// connection and then only bound and executed.
+	pl := pc.StartPipeline(ctx)
+	// Evicted statements go first: nothing before them can fail, so the
+	// server really drops them.
+	for _, old := range evict {
+		pl.SendDeallocate(old)
+	}
+	for _, st := range steps {
+		if !st.prepared {
+			pl.SendPrepare(st.name, st.sql, nil)
+		}
+		pl.SendQueryPrepared(st.name, st.vals, nil, nil)
+	}
+	pl.SendPipelineSync()
+
 	beginFailed := false
 	runErr := func() error {
-		if _, err := br.Exec(); err != nil {
+		if err := pl.Flush(); err != nil {
 			beginFailed = true
-			return fmt.Errorf("begin: %w", err)
+			return fmt.Errorf("send: %w", err)
 		}
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("request settings: %w", err)
+		for range evict {
+			if _, err := pl.GetResults(); err != nil {
+				beginFailed = true
+				return fmt.Errorf("deallocate: %w", err)
+			}
 		}
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		scanErr := scan(rows)
-		rows.Close()
-		if scanErr != nil {
-			return scanErr
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if req.ReadOnly {
-			if _, err := br.Exec(); err != nil {
-				return fmt.Errorf("commit: %w", err)
+		for i, st := range steps {
+			if !st.prepared {
+				res, err := pl.GetResults()
+				if err != nil {
+					beginFailed = i == 0
+					return err
+				}
+				if _, ok := res.(*pgconn.StatementDescription); !ok {
+					return fmt.Errorf("prepare: unexpected %T", res)
+				}
+				stmts.add(st.sql, st.name)
+			}
+			res, err := pl.GetResults()
+			if err != nil {
+				beginFailed = i == 0
+				return err
+			}
+			rr, ok := res.(*pgconn.ResultReader)
+			if !ok {
+				return fmt.Errorf("statement %d: unexpected %T", i+1, res)
+			}
+			if !st.main {
+				if _, err := rr.Close(); err != nil {
+					beginFailed = i == 0
+					return err
+				}
+				continue
+			}
+			rows := pgx.RowsFromResultReader(c.TypeMap(), rr)
+			scanErr := scan(rows)
+			rows.Close()
+			if scanErr != nil {
+				return scanErr
+			}
+			if err := rows.Err(); err != nil {
+				return err
 			}
 		}
 		return nil
 	}()
-	closeErr := br.Close()
-	if runErr == nil && closeErr != nil {
-		runErr = closeErr
+	// Close drains what is left up to the sync point.
+	if err := pl.Close(); err != nil && runErr == nil {
+		runErr = err
 	}
 	if req.ReadOnly && runErr == nil {
 		return false, nil
 	}
-	if beginFailed && conn.Conn().IsClosed() {
+	if beginFailed && pc.IsClosed() {
 		return true, classify(runErr)
 	}
 	end := "commit"
@@ -269,8 +334,8 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 	}
 	// After a failed pipeline the connection sits in an aborted transaction;
 	// end it so the connection can go back to the pool.
-	if conn.Conn().PgConn().TxStatus() != 'I' {
-		if _, err := conn.Exec(context.WithoutCancel(ctx), end); err != nil && runErr == nil {
+	if !pc.IsClosed() && pc.TxStatus() != 'I' {
+		if _, err := c.Exec(context.WithoutCancel(ctx), end); err != nil && runErr == nil {
 			runErr = fmt.Errorf("%s: %w", end, err)
 		}
 	}
@@ -278,6 +343,37 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 		return false, nil
 	}
 	return false, classify(runErr)
+}
+
+// step is one statement of a request's pipeline.
+type step struct {
+	sql      string
+	vals     [][]byte
+	name     string
+	prepared bool
+	// main marks the statement whose rows the caller scans.
+	main bool
+}
+
+// textParams encodes arguments in text format: PostgreSQL infers their
+// types (unknown, OID 0) from the statement, as for PostgREST's literals.
+func textParams(args []any) ([][]byte, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	vals := make([][]byte, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case nil:
+		case string:
+			vals[i] = []byte(v)
+		case []byte:
+			vals[i] = v
+		default:
+			return nil, fmt.Errorf("pgexec: argument %d has type %T; arguments must be strings", i+1, a)
+		}
+	}
+	return vals, nil
 }
 
 func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	neturl "net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -286,4 +287,50 @@ func asAuthenticator(t *testing.T, url string) string {
 	}
 	u.User = neturl.User("authenticator")
 	return u.String()
+}
+
+// TestPreparedStatementsBounded: statements are prepared once per
+// connection and the least recently used are deallocated on the server, so
+// a connection never holds more than MaxPrepared of them.
+func TestPreparedStatementsBounded(t *testing.T) {
+	url := pgtest.NewDB(t)
+	ctx := context.Background()
+	p, err := pgexec.Open(ctx, asAuthenticator(t, url), pgexec.Options{MaxConns: 1, MaxPrepared: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	count := func() int {
+		var got []string
+		// The counting statement itself is prepared too; it is counted.
+		if err := p.Run(ctx, req("anon", "", true, `select count(*)::text from pg_prepared_statements`), scanStrings(&got)); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(got[0])
+		return n
+	}
+	for i := range 20 {
+		var got []string
+		sql := "select $1::text || '" + strconv.Itoa(i) + "'"
+		if err := p.Run(ctx, req("anon", "", true, sql, "v"), scanStrings(&got)); err != nil {
+			t.Fatal(err)
+		}
+		if want := "v" + strconv.Itoa(i); len(got) != 1 || got[0] != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		if n := count(); n > 5 {
+			t.Fatalf("after %d statements the connection holds %d prepared statements, want at most 5", i+1, n)
+		}
+	}
+	// A statement used again is served from the cache: the count of
+	// prepared statements does not grow.
+	before := count()
+	for range 3 {
+		if err := p.Run(ctx, req("anon", "", true, `select 'again'`), scanStrings(new([]string))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := count(); after > before+1 {
+		t.Fatalf("re-running one statement prepared %d new statements", after-before)
+	}
 }

@@ -346,7 +346,17 @@ func parseCSVBody(body []byte, columns []string) (*Payload, error) {
 		return nil, bodyError("Empty or invalid csv")
 	}
 	header := records[0]
+	// The keys are encoded once: a wide header times many rows must not
+	// cost an encoding per field.
+	keys := make([][]byte, len(header))
+	for j, h := range header {
+		var kb bytes.Buffer
+		writeJSONString(&kb, h)
+		kb.WriteByte(':')
+		keys[j] = kb.Bytes()
+	}
 	var buf bytes.Buffer
+	buf.Grow(len(body) + len(body)/2)
 	buf.WriteByte('[')
 	for i, rec := range records[1:] {
 		if i > 0 {
@@ -357,8 +367,7 @@ func parseCSVBody(body []byte, columns []string) (*Payload, error) {
 			if j > 0 {
 				buf.WriteByte(',')
 			}
-			writeJSONString(&buf, header[j])
-			buf.WriteByte(':')
+			buf.Write(keys[j])
 			if v == "NULL" {
 				buf.WriteString("null")
 			} else {
@@ -384,7 +393,22 @@ func parseCSVBody(body []byte, columns []string) (*Payload, error) {
 	return p, nil
 }
 
+// writeJSONString writes s (valid UTF-8) as a JSON string. Strings without
+// characters to escape, the common case, are copied as they are.
 func writeJSONString(buf *bytes.Buffer, s string) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == 0x7f || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	b, _ := json.Marshal(s) // strings always marshal
 	buf.Write(b)
 }

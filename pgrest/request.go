@@ -49,7 +49,7 @@ func ParseRequest(method, path, query string, h Headers) (*Request, error) {
 		r.Schema = strings.TrimSpace(h.ContentProfile)
 	}
 	params := SplitQuery(query)
-	r.Canonical = canonicalQuery(params)
+	r.Canonical = canonicalQuery(withoutAPIKey(params))
 	if err := r.parseParams(params); err != nil {
 		return nil, err
 	}
@@ -176,6 +176,17 @@ func unescape(s string) string {
 	}
 	return string(b)
 }
+
+// withoutAPIKey drops the apikey parameter: the project key must not be
+// echoed back in Content-Location.
+func withoutAPIKey(ps []QueryParam) []QueryParam {
+	if !slices.ContainsFunc(ps, isAPIKey) {
+		return ps
+	}
+	return slices.DeleteFunc(slices.Clone(ps), isAPIKey)
+}
+
+func isAPIKey(p QueryParam) bool { return p.Key == "apikey" }
 
 // canonicalQuery re-encodes the parameters sorted by key; values of a
 // repeated key are joined with ',' under the first occurrence, as
@@ -472,7 +483,9 @@ func ParseRange(h string) (*Range, error) {
 		if hi < lo {
 			return nil, rangeError("The lower boundary must be lower than or equal to the upper boundary in the Range header.")
 		}
-		n := hi - lo + 1
+		// hi - lo + 1 overflows for 0-9223372036854775807: saturate, or
+		// the limit would wrap to a negative number.
+		n := satAdd(hi-lo, 1)
 		rg.Limit = &n
 	}
 	return rg, nil

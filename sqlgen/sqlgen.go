@@ -221,7 +221,10 @@ func quoteQualified(q schema.QualifiedName) string {
 }
 
 // validCast reports whether a cast type name is safe to splice: letters,
-// digits, '_', '$', spaces, and optional trailing [] pairs.
+// digits, '_', spaces, and optional trailing [] pairs. '$' is refused
+// although PostgreSQL allows it inside identifiers: after a space it opens
+// a dollar-quoted string ($$ or $tag$) that would run on into the rest of
+// the statement, and type names do not use it.
 func validCast(s string) bool {
 	s = strings.TrimSpace(s)
 	for strings.HasSuffix(s, "[]") {
@@ -232,7 +235,7 @@ func validCast(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
-		if !(ch == '_' || ch == '$' || ch == ' ' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
+		if !(ch == '_' || ch == ' ' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
 			return false
 		}
 	}
