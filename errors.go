@@ -93,6 +93,7 @@ const (
 	CodeAggregates        = "PGRST123" // 400
 	CodeMaxAffected       = "PGRST124" // 400
 	CodeInvalidPath       = "PGRST125" // 404
+	CodeFunctionSetof     = "PGRST128" // 400
 	CodeNotImplemented    = "PGRST127" // 400
 	CodeNoRelationship    = "PGRST200" // 400
 	CodeAmbiguousEmbed    = "PGRST201" // 300
@@ -106,3 +107,34 @@ const (
 	CodeJWTClaims         = "PGRST303" // 401
 	CodeInternal          = "PGRSTX00" // 500
 )
+
+// codeStatus is the HTTP status PostgREST 14 answers each of its own codes
+// with (https://docs.postgrest.org/en/v14/references/errors.html).
+var codeStatus = map[string]int{
+	CodeDBConnection: 503, CodeDBClient: 503, CodeSchemaCache: 503, CodePoolTimeout: 504,
+	CodeParse: 400, CodeRPCMethod: 405, CodeBody: 400, CodeRange: 416, CodePutPK: 405,
+	CodeSchema: 406, CodeMediaType: 406, CodeNotEmbedded: 400, CodeResponseHeaders: 500,
+	CodeResponseStatus: 500, CodePutLimit: 400, CodePutPayload: 400, CodeSingular: 406,
+	CodeMethod: 405, CodeRelatedOrder: 400, CodeEmbedFilter: 400, CodeRaiseJSON: 500,
+	CodePreferences: 400, CodeAggregates: 400, CodeMaxAffected: 400, CodeInvalidPath: 404,
+	CodeNotImplemented: 400, CodeNoRelationship: 400, CodeAmbiguousEmbed: 300,
+	CodeNoFunction: 404, CodeAmbiguousFunction: 300, CodeNoColumn: 400, CodeNoTable: 404,
+	CodeNoJWTSecret: 500, CodeJWTDecode: 401, CodeAnonDisabled: 401, CodeJWTClaims: 401,
+	CodeInternal: 500, CodeFunctionSetof: 400,
+}
+
+// StatusFor returns the HTTP status of a PostgREST error code, 500 for a
+// code it does not know.
+func StatusFor(code string) int {
+	if s, ok := codeStatus[code]; ok {
+		return s
+	}
+	return 500
+}
+
+// NewError builds an Error for one of PostgREST's codes with the status
+// PostgREST uses for it, so packages that know nothing of HTTP (the parser,
+// the SQL builder) can still produce complete errors.
+func NewError(code, format string, args ...any) *Error {
+	return &Error{Status: StatusFor(code), Code: code, Message: fmt.Sprintf(format, args...)}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"slices"
 	"unicode/utf8"
 
@@ -40,12 +39,12 @@ type Payload struct {
 }
 
 func bodyError(msg string) *rowgate.Error {
-	return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeBody, "%s", msg)
+	return rowgate.NewError(rowgate.CodeBody, "%s", msg)
 }
 
 // TooLargeError is the 413 error for a body over MaxBodyBytes.
 func TooLargeError() *rowgate.Error {
-	return rowgate.Errorf(http.StatusRequestEntityTooLarge, rowgate.CodeBody, "Request body too large").
+	return rowgate.Errorf(413, rowgate.CodeBody, "Request body too large").
 		WithDetails("The request body exceeds the limit of 10485760 bytes")
 }
 

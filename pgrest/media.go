@@ -1,7 +1,6 @@
 package pgrest
 
 import (
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,8 +155,7 @@ func ParseAccept(header string) (MediaType, error) {
 		}
 		names = append(names, r.raw)
 	}
-	return MediaType{}, rowgate.Errorf(http.StatusNotAcceptable, rowgate.CodeMediaType,
-		"None of these media types are available: %s", strings.Join(names, ", "))
+	return MediaType{}, rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", strings.Join(names, ", "))
 }
 
 // splitAccept splits an Accept header on commas outside double quotes
@@ -194,6 +192,5 @@ func ParseContentType(header string) (MediaType, error) {
 		return m, nil
 	}
 	name := strings.TrimSpace(strings.SplitN(header, ";", 2)[0])
-	return MediaType{}, rowgate.Errorf(http.StatusBadRequest, rowgate.CodeBody,
-		"Content-Type not acceptable: %s", name)
+	return MediaType{}, rowgate.NewError(rowgate.CodeBody, "Content-Type not acceptable: %s", name)
 }

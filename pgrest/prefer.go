@@ -1,7 +1,6 @@
 package pgrest
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -114,7 +113,6 @@ func (p *Preferences) StrictError(extra ...string) *rowgate.Error {
 	if len(invalid) == 0 {
 		return nil
 	}
-	return rowgate.Errorf(http.StatusBadRequest, rowgate.CodePreferences,
-		"Invalid preferences given with handling=strict").
+	return rowgate.NewError(rowgate.CodePreferences, "Invalid preferences given with handling=strict").
 		WithDetails("Invalid preferences: " + strings.Join(invalid, ", "))
 }

@@ -3,7 +3,6 @@ package pgrest
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +42,7 @@ func ParseRequest(method, path, query string, h Headers) (*Request, error) {
 	if err := r.checkMethod(); err != nil {
 		return nil, err
 	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+	if r.Method == "GET" || r.Method == "HEAD" {
 		r.Schema = strings.TrimSpace(h.AcceptProfile)
 	} else {
 		r.Schema = strings.TrimSpace(h.ContentProfile)
@@ -53,7 +52,7 @@ func ParseRequest(method, path, query string, h Headers) (*Request, error) {
 	if err := r.parseParams(params); err != nil {
 		return nil, err
 	}
-	if r.Method == http.MethodGet {
+	if r.Method == "GET" {
 		rg, err := ParseRange(h.Range)
 		if err != nil {
 			return nil, err
@@ -73,7 +72,7 @@ func ParseRequest(method, path, query string, h Headers) (*Request, error) {
 }
 
 func invalidPath() error {
-	return rowgate.Errorf(http.StatusNotFound, rowgate.CodeInvalidPath, "Invalid path specified in request URL")
+	return rowgate.NewError(rowgate.CodeInvalidPath, "Invalid path specified in request URL")
 }
 
 func (r *Request) parsePath(path string) error {
@@ -92,16 +91,15 @@ func (r *Request) parsePath(path string) error {
 
 func (r *Request) checkMethod() error {
 	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions:
+	case "GET", "HEAD", "POST", "OPTIONS":
 		return nil
-	case http.MethodPatch, http.MethodPut, http.MethodDelete:
+	case "PATCH", "PUT", "DELETE":
 		if r.RPC {
-			return rowgate.Errorf(http.StatusMethodNotAllowed, rowgate.CodeRPCMethod,
-				"Cannot use the %s method on RPC", r.Method)
+			return rowgate.NewError(rowgate.CodeRPCMethod, "Cannot use the %s method on RPC", r.Method)
 		}
 		return nil
 	}
-	return rowgate.Errorf(http.StatusMethodNotAllowed, rowgate.CodeMethod, "Unsupported HTTP method: %s", r.Method)
+	return rowgate.NewError(rowgate.CodeMethod, "Unsupported HTTP method: %s", r.Method)
 }
 
 // QueryParam is one decoded query-string pair. HasValue is false for a bare
@@ -416,8 +414,7 @@ func (r *Request) parseParams(params []QueryParam) error {
 }
 
 func rangeError(details string) error {
-	return rowgate.Errorf(http.StatusRequestedRangeNotSatisfiable, rowgate.CodeRange,
-		"Requested range not satisfiable").WithDetails(details)
+	return rowgate.NewError(rowgate.CodeRange, "Requested range not satisfiable").WithDetails(details)
 }
 
 // modifier applies order/limit/offset/and/or for an embed path.

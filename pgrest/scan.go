@@ -2,7 +2,6 @@ package pgrest
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -120,7 +119,7 @@ func parseErrorIn(what, s, input string, err error) error {
 	}
 	col := utf8.RuneCountInString(input[:min(se.pos, len(input))]) + 1
 	return &rowgate.Error{
-		Status:  http.StatusBadRequest,
+		Status:  rowgate.StatusFor(rowgate.CodeParse),
 		Code:    rowgate.CodeParse,
 		Message: fmt.Sprintf("%q (line 1, column %d)", "failed to parse "+what+" ("+s+")", col),
 		Details: se.details,

@@ -1,7 +1,6 @@
 package sqlgen
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/rowgate/rowgate"
@@ -60,7 +59,7 @@ func (b *builder) filterCond(lv *level, f *pgrest.Filter, embeds bool) (string, 
 	case f.Op == pgrest.OpIs:
 		sqlIs, ok := isValues[f.IsValue()]
 		if !ok {
-			return "", rowgate.Errorf(http.StatusBadRequest, rowgate.CodeParse, "invalid is value %q", f.Value)
+			return "", rowgate.NewError(rowgate.CodeParse, "invalid is value %q", f.Value)
 		}
 		cond = lhs + " " + sqlIs
 	case f.Op == pgrest.OpIsDistinct:
@@ -85,7 +84,7 @@ func (b *builder) filterCond(lv *level, f *pgrest.Filter, embeds bool) (string, 
 	default:
 		op, ok := simpleOps[f.Op]
 		if !ok {
-			return "", rowgate.Errorf(http.StatusBadRequest, rowgate.CodeParse, "unknown operator %q", string(f.Op))
+			return "", rowgate.NewError(rowgate.CodeParse, "unknown operator %q", string(f.Op))
 		}
 		switch f.Quant {
 		case pgrest.QuantAny:
@@ -115,8 +114,7 @@ func (b *builder) isTSVector(lv *level, f pgrest.Field) bool {
 // then needed by the count query too.
 func (b *builder) embedNullCond(lv *level, e *embedded, f *pgrest.Filter) (string, error) {
 	if f.Op != pgrest.OpIs || (f.IsValue() != pgrest.IsNull && f.IsValue() != pgrest.IsNotNull) {
-		return "", rowgate.Errorf(http.StatusBadRequest, rowgate.CodeEmbedFilter,
-			"Bad operator on the '%s' embedded resource", e.key).
+		return "", rowgate.NewError(rowgate.CodeEmbedFilter, "Bad operator on the '%s' embedded resource", e.key).
 			WithDetails("Only is null or not is null filters are allowed on embedded resources")
 	}
 	lv.joins[e.join].count = true

@@ -2,7 +2,6 @@ package sqlgen
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -65,7 +64,7 @@ func (b *builder) plan(lv *level, items []pgrest.SelectItem, mods *pgrest.Modifi
 	for _, it := range items {
 		switch {
 		case it.Aggregate != "" || it.AggregateCast != "":
-			return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeAggregates, "Use of aggregate functions is not allowed")
+			return rowgate.NewError(rowgate.CodeAggregates, "Use of aggregate functions is not allowed")
 		case it.Star:
 			if lv.scalar {
 				lv.items = append(lv.items, quoteIdent(lv.alias)+".pgrst_scalar")
@@ -98,7 +97,7 @@ func (b *builder) plan(lv *level, items []pgrest.SelectItem, mods *pgrest.Modifi
 			out := it.OutputName()
 			if it.Cast != "" {
 				if !validCast(it.Cast) {
-					return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeParse, "invalid cast type %q", it.Cast)
+					return rowgate.NewError(rowgate.CodeParse, "invalid cast type %q", it.Cast)
 				}
 				expr = "CAST(" + expr + " AS " + strings.TrimSpace(it.Cast) + ")"
 			}
@@ -162,8 +161,7 @@ func (lv *level) findEmbed(key string) *embedded {
 // planEmbed resolves the relationship of an embed and plans its subquery.
 func (b *builder) planEmbed(lv *level, em *pgrest.Embed, path [][2]string, all []pgrest.EmbedModifiers, used []bool) error {
 	if lv.table == nil {
-		return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNoRelationship,
-			"Could not find a relationship between '%s' and '%s' in the schema cache", lv.alias, em.Name)
+		return rowgate.NewError(rowgate.CodeNoRelationship, "Could not find a relationship between '%s' and '%s' in the schema cache", lv.alias, em.Name)
 	}
 	rel, err := b.findRel(lv.table, em.Name, em.Hint)
 	if err != nil {
@@ -171,8 +169,7 @@ func (b *builder) planEmbed(lv *level, em *pgrest.Embed, path [][2]string, all [
 	}
 	target, ok := b.c.Table(rel.ForeignTable.Schema, rel.ForeignTable.Name)
 	if !ok {
-		return rowgate.Errorf(http.StatusNotFound, rowgate.CodeNoTable,
-			"Could not find the table '%s' in the schema cache", rel.ForeignTable)
+		return rowgate.NewError(rowgate.CodeNoTable, "Could not find the table '%s' in the schema cache", rel.ForeignTable)
 	}
 	child := &level{table: target, alias: b.newAlias(target.Name)}
 	child.from = quoteQualified(target.QualifiedName()) + " AS " + quoteIdent(child.alias)
@@ -199,7 +196,7 @@ func (b *builder) planEmbed(lv *level, em *pgrest.Embed, path [][2]string, all [
 		}
 	}
 	if em.Spread && !e.toOne {
-		return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNotImplemented, "Feature not implemented").
+		return rowgate.NewError(rowgate.CodeNotImplemented, "Feature not implemented").
 			WithDetails("Spreading a to-many relationship ('" + em.Name + "') is not supported")
 	}
 
@@ -379,13 +376,11 @@ func (b *builder) orderTerm(lv *level, o pgrest.OrderTerm) (string, error) {
 	if o.Relation != "" {
 		e := lv.findEmbed(o.Relation)
 		if e == nil {
-			return "", rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNotEmbedded,
-				"'%s' is not an embedded resource in this request", o.Relation).
+			return "", rowgate.NewError(rowgate.CodeNotEmbedded, "'%s' is not an embedded resource in this request", o.Relation).
 				WithHint("Verify that '" + o.Relation + "' is included in the 'select' query parameter.")
 		}
 		if !e.toOne {
-			return "", rowgate.Errorf(http.StatusBadRequest, rowgate.CodeRelatedOrder,
-				"A related order on '%s' is not possible", e.key).
+			return "", rowgate.NewError(rowgate.CodeRelatedOrder, "A related order on '%s' is not possible", e.key).
 				WithDetails(fmt.Sprintf("'%s' and '%s' do not form a many-to-one or one-to-one relationship",
 					lv.tableName(), e.rel.ForeignTable.Name))
 		}

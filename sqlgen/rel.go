@@ -3,7 +3,6 @@ package sqlgen
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/rowgate/rowgate"
@@ -50,8 +49,7 @@ func matchHint(r *schema.Relationship, hint string) bool {
 }
 
 func (b *builder) noRelError(origin *schema.Table, target, hint string) error {
-	e := rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNoRelationship,
-		"Could not find a relationship between '%s' and '%s' in the schema cache", origin.Name, target)
+	e := rowgate.NewError(rowgate.CodeNoRelationship, "Could not find a relationship between '%s' and '%s' in the schema cache", origin.Name, target)
 	using := ""
 	if hint != "" {
 		using = " using the hint '" + hint + "'"
@@ -94,8 +92,7 @@ func ambiguousError(origin *schema.Table, target string, rels []*schema.Relation
 	if err != nil {
 		return fmt.Errorf("encode relationship details: %w", err)
 	}
-	e := rowgate.Errorf(http.StatusMultipleChoices, rowgate.CodeAmbiguousEmbed,
-		"Could not embed because more than one relationship was found for '%s' and '%s'", origin.Name, target)
+	e := rowgate.NewError(rowgate.CodeAmbiguousEmbed, "Could not embed because more than one relationship was found for '%s' and '%s'", origin.Name, target)
 	e.DetailsJSON = raw
 	e.Hint = "Try changing '" + target + "' to one of the following: " + strings.Join(hints, ", ") +
 		". Find the desired relationship in the 'details' key."

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -44,7 +43,7 @@ type CallBody struct {
 // read-path errors.
 func Call(req *pgrest.Request, body CallBody, c *schema.Cache, opts Options) (*Query, error) {
 	if req == nil || !req.RPC {
-		return nil, rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeInternal, "not a function call")
+		return nil, rowgate.NewError(rowgate.CodeInternal, "not a function call")
 	}
 	return build(req, c, opts, &body)
 }
@@ -93,8 +92,7 @@ func (b *builder) rpcLevel(req *pgrest.Request, q *Query, body *CallBody) (*leve
 	case f.ReturnsTable != nil:
 		t, ok := b.c.Table(f.ReturnsTable.Schema, f.ReturnsTable.Name)
 		if !ok {
-			return nil, "", rowgate.Errorf(http.StatusNotFound, rowgate.CodeNoTable,
-				"Could not find the table '%s' in the schema cache", f.ReturnsTable)
+			return nil, "", rowgate.NewError(rowgate.CodeNoTable, "Could not find the table '%s' in the schema cache", f.ReturnsTable)
 		}
 		// As in PostgREST, the result is aliased as the table so that
 		// embeds find their relationships.
@@ -174,7 +172,7 @@ func collectArgs(req *pgrest.Request, body *CallBody, funcs []*schema.Function) 
 // (they can only reach a single unnamed json/jsonb parameter).
 func jsonKeys(raw []byte) ([]string, bool, error) {
 	bad := func() error {
-		return rowgate.Errorf(http.StatusBadRequest, rowgate.CodeBody, "Empty or invalid json")
+		return rowgate.NewError(rowgate.CodeBody, "Empty or invalid json")
 	}
 	switch raw[0] {
 	case '{':
@@ -286,8 +284,7 @@ func ambiguousFunctionError(cands []*schema.Function) error {
 		}
 		sigs = append(sigs, f.Schema+"."+f.Name+"("+strings.Join(args, ", ")+")")
 	}
-	return rowgate.Errorf(http.StatusMultipleChoices, rowgate.CodeAmbiguousFunction,
-		"Could not choose the best candidate function between: %s", strings.Join(sigs, ", ")).
+	return rowgate.NewError(rowgate.CodeAmbiguousFunction, "Could not choose the best candidate function between: %s", strings.Join(sigs, ", ")).
 		WithHint("Try renaming the parameters or the function itself in the database so function overloading can be resolved")
 }
 
@@ -303,7 +300,7 @@ func (b *builder) noFunctionError(name string, funcs []*schema.Function, args *r
 		withPrms = "(" + prms + ")"
 	}
 	onlySingle := !args.get && args.kind > BodyForm
-	e := rowgate.Errorf(http.StatusNotFound, rowgate.CodeNoFunction, "Could not find the function %s in the schema cache", qn)
+	e := rowgate.NewError(rowgate.CodeNoFunction, "Could not find the function %s in the schema cache", qn)
 	if !onlySingle {
 		e.Message = "Could not find the function " + qn + withPrms + " in the schema cache"
 	}
@@ -435,7 +432,7 @@ func argsDocument(f *schema.Function, args *rpcArgs) ([]byte, error) {
 	}
 	doc, err := json.Marshal(obj)
 	if err != nil {
-		return nil, rowgate.Errorf(http.StatusBadRequest, rowgate.CodeBody, "Empty or invalid json")
+		return nil, rowgate.NewError(rowgate.CodeBody, "Empty or invalid json")
 	}
 	return doc, nil
 }
@@ -463,7 +460,7 @@ func (b *builder) finishCall(req *pgrest.Request, q *Query, root *level, call st
 		sb.WriteString("null::bigint")
 	}
 	sb.WriteString(" AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ")
-	if q.MediaType == pgrest.MediaCSV && req.Method != http.MethodHead && !q.Void {
+	if q.MediaType == pgrest.MediaCSV && req.Method != "HEAD" && !q.Void {
 		// The header is the keys of the first row of the page.
 		sb.WriteString("coalesce((SELECT string_agg(k, ',') FROM json_object_keys(json_agg(_postgrest_t)->0) AS k), '') || chr(10) || " +
 			"coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), chr(10)), '')")

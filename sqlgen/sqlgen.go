@@ -1,7 +1,6 @@
 package sqlgen
 
 import (
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,7 +61,7 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 // call, nil for GET and HEAD.
 func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (*Query, error) {
 	if req == nil || c == nil {
-		return nil, rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeInternal, "missing request or schema cache")
+		return nil, rowgate.NewError(rowgate.CodeInternal, "missing request or schema cache")
 	}
 	sch := opts.Schema
 	if sch == "" {
@@ -80,8 +79,7 @@ func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (
 	case pgrest.MediaCSV:
 		q.MediaType = pgrest.MediaCSV
 	default:
-		return nil, rowgate.Errorf(http.StatusNotAcceptable, rowgate.CodeMediaType,
-			"None of these media types are available: %s", req.Accept.Kind)
+		return nil, rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", req.Accept.Kind)
 	}
 	switch req.Prefer.Count {
 	case pgrest.CountExact:
@@ -114,8 +112,7 @@ func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (
 	for i, em := range req.Embedded {
 		if !used[i] {
 			name := strings.Join(em.Path, ".")
-			return nil, rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNotEmbedded,
-				"'%s' is not an embedded resource in this request", name).
+			return nil, rowgate.NewError(rowgate.CodeNotEmbedded, "'%s' is not an embedded resource in this request", name).
 				WithHint("Verify that '" + name + "' is included in the 'select' query parameter.")
 		}
 	}
@@ -162,7 +159,7 @@ func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (
 
 // bodyExpr is the aggregate producing the response body.
 func (b *builder) bodyExpr(req *pgrest.Request, q *Query) string {
-	if req.Method == http.MethodHead || q.Void {
+	if req.Method == "HEAD" || q.Void {
 		return "''::text"
 	}
 	row := "_postgrest_t"
@@ -245,8 +242,7 @@ func validCast(s string) bool {
 func (b *builder) tableLevel(name string) (*level, error) {
 	t, ok := b.c.Table(b.schema, name)
 	if !ok {
-		e := rowgate.Errorf(http.StatusNotFound, rowgate.CodeNoTable,
-			"Could not find the table '%s.%s' in the schema cache", b.schema, name)
+		e := rowgate.NewError(rowgate.CodeNoTable, "Could not find the table '%s.%s' in the schema cache", b.schema, name)
 		if s, ok := b.c.SuggestTable(b.schema, name); ok {
 			e.Hint = "Perhaps you meant the table '" + b.schema + "." + s + "'"
 		}

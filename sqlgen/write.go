@@ -1,7 +1,6 @@
 package sqlgen
 
 import (
-	"net/http"
 	"slices"
 	"strings"
 
@@ -54,10 +53,10 @@ func (m *Mutation) Representation() bool { return m.Return == pgrest.ReturnRepre
 // limited updates and deletes).
 func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Options) (*Mutation, error) {
 	if req == nil || c == nil {
-		return nil, rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeInternal, "missing request or schema cache")
+		return nil, rowgate.NewError(rowgate.CodeInternal, "missing request or schema cache")
 	}
 	if req.RPC {
-		return nil, rowgate.Errorf(http.StatusInternalServerError, rowgate.CodeInternal, "Write called for an RPC request")
+		return nil, rowgate.NewError(rowgate.CodeInternal, "Write called for an RPC request")
 	}
 	sch := opts.Schema
 	if sch == "" {
@@ -81,41 +80,39 @@ func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Opti
 	case pgrest.MediaCSV:
 		m.MediaType = pgrest.MediaCSV
 	default:
-		return nil, rowgate.Errorf(http.StatusNotAcceptable, rowgate.CodeMediaType,
-			"None of these media types are available: %s", req.Accept.Kind)
+		return nil, rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", req.Accept.Kind)
 	}
 	m.Count = req.Prefer.Count != pgrest.CountNone
 	m.Return = req.Prefer.Return
 	if m.Return == "" {
 		m.Return = pgrest.ReturnMinimal
 	}
-	if req.Method != http.MethodDelete && req.Prefer.Missing != pgrest.MissingNone {
+	if req.Method != "DELETE" && req.Prefer.Missing != pgrest.MissingNone {
 		m.Missing = req.Prefer.Missing
 	}
-	if req.Method != http.MethodDelete && body == nil {
-		return nil, rowgate.Errorf(http.StatusBadRequest, rowgate.CodeBody, "Empty or invalid json")
+	if req.Method != "DELETE" && body == nil {
+		return nil, rowgate.NewError(rowgate.CodeBody, "Empty or invalid json")
 	}
 	if body != nil {
 		for _, k := range body.Keys {
 			if _, ok := t.Column(k); !ok {
-				return nil, rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNoColumn,
-					"Could not find the '%s' column of '%s' in the schema cache", k, t.Name)
+				return nil, rowgate.NewError(rowgate.CodeNoColumn, "Could not find the '%s' column of '%s' in the schema cache", k, t.Name)
 			}
 		}
 	}
 
 	var mut string
 	switch req.Method {
-	case http.MethodPost:
+	case "POST":
 		mut, err = b.insertSQL(req, m, body)
-	case http.MethodPut:
+	case "PUT":
 		mut, err = b.putSQL(req, m, body)
-	case http.MethodPatch:
+	case "PATCH":
 		mut, err = b.updateSQL(req, m, mlv, body)
-	case http.MethodDelete:
+	case "DELETE":
 		mut, err = b.deleteSQL(req, m, mlv)
 	default:
-		return nil, rowgate.Errorf(http.StatusMethodNotAllowed, rowgate.CodeMethod, "Unsupported HTTP method: %s", req.Method)
+		return nil, rowgate.NewError(rowgate.CodeMethod, "Unsupported HTTP method: %s", req.Method)
 	}
 	if err != nil {
 		return nil, err
@@ -133,8 +130,7 @@ func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Opti
 		for i, em := range req.Embedded {
 			if !used[i] {
 				name := strings.Join(em.Path, ".")
-				return nil, rowgate.Errorf(http.StatusBadRequest, rowgate.CodeNotEmbedded,
-					"'%s' is not an embedded resource in this request", name).
+				return nil, rowgate.NewError(rowgate.CodeNotEmbedded, "'%s' is not an embedded resource in this request", name).
 					WithHint("Verify that '" + name + "' is included in the 'select' query parameter.")
 			}
 		}
@@ -164,7 +160,7 @@ func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Opti
 	}
 	sb.WriteString(" AS body, nullif(current_setting('response.headers', true), '') AS response_headers, ")
 	sb.WriteString("nullif(current_setting('response.status', true), '') AS response_status, ")
-	if m.Resolution == pgrest.ResolutionMergeDuplicates || req.Method == http.MethodPut {
+	if m.Resolution == pgrest.ResolutionMergeDuplicates || req.Method == "PUT" {
 		sb.WriteString("nullif(current_setting('pgrst.inserted', true), '')::int")
 	} else {
 		sb.WriteString("null::int")
@@ -183,7 +179,7 @@ func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Opti
 // locationExpr renders the primary key of the single inserted row as a
 // JSON object of text values, for return=headers-only inserts.
 func locationExpr(req *pgrest.Request, m *Mutation) string {
-	if req.Method != http.MethodPost || m.Return != pgrest.ReturnHeadersOnly || len(m.PrimaryKey) == 0 {
+	if req.Method != "POST" || m.Return != pgrest.ReturnHeadersOnly || len(m.PrimaryKey) == 0 {
 		return "null::text"
 	}
 	parts := make([]string, 0, 2*len(m.PrimaryKey))
@@ -203,7 +199,7 @@ func quoteLiteral(s string) string {
 // it, else RETURNING 1 (as PostgREST: the rows then need not pass SELECT
 // policies).
 func returning(m *Mutation) string {
-	if m.Return == pgrest.ReturnRepresentation || (m.Method == http.MethodPost && m.Return == pgrest.ReturnHeadersOnly && len(m.PrimaryKey) > 0) {
+	if m.Return == pgrest.ReturnRepresentation || (m.Method == "POST" && m.Return == pgrest.ReturnHeadersOnly && len(m.PrimaryKey) > 0) {
 		return " RETURNING " + quoteIdent(m.Table.Name) + ".*"
 	}
 	return " RETURNING 1"
@@ -327,9 +323,9 @@ func (b *builder) insertSQL(req *pgrest.Request, m *Mutation, body *pgrest.Paylo
 func (b *builder) putSQL(req *pgrest.Request, m *Mutation, body *pgrest.Payload) (string, error) {
 	t := m.Table
 	if req.Limit != nil || req.Offset != 0 {
-		return "", rowgate.Errorf(http.StatusBadRequest, rowgate.CodePutLimit, "limit/offset querystring parameters are not allowed for PUT")
+		return "", rowgate.NewError(rowgate.CodePutLimit, "limit/offset querystring parameters are not allowed for PUT")
 	}
-	pkErr := rowgate.Errorf(http.StatusMethodNotAllowed, rowgate.CodePutPK, "Filters must include all and only primary key columns with 'eq' operators")
+	pkErr := rowgate.NewError(rowgate.CodePutPK, "Filters must include all and only primary key columns with 'eq' operators")
 	if len(t.PrimaryKey) == 0 || len(req.Logic) > 0 || len(req.Filters) != len(t.PrimaryKey) {
 		return "", pkErr
 	}
@@ -368,7 +364,7 @@ func (b *builder) putSQL(req *pgrest.Request, m *Mutation, body *pgrest.Payload)
 
 // putMismatch is PGRST115.
 func putMismatch() error {
-	return rowgate.Errorf(http.StatusBadRequest, rowgate.CodePutPayload, "Payload values do not match URL in primary key column(s)")
+	return rowgate.NewError(rowgate.CodePutPayload, "Payload values do not match URL in primary key column(s)")
 }
 
 // PutMismatchError is the PGRST115 error the caller reports when a PUT
