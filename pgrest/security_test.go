@@ -139,8 +139,9 @@ func TestBodyKeySets(t *testing.T) {
 	}
 }
 
-// TestRangeDoesNotOverflow: "0-9223372036854775807" used to wrap the limit
-// to math.MinInt64, which reached SQL as LIMIT -9223372036854775808.
+// TestRangeDoesNotOverflow: "0-9223372036854775807" used to wrap
+// Range.Limit to math.MinInt64 (EffectiveRange happened to saturate it
+// back, so no negative LIMIT reached SQL).
 func TestRangeDoesNotOverflow(t *testing.T) {
 	tests := []struct {
 		header    string
@@ -170,6 +171,9 @@ func TestRangeDoesNotOverflow(t *testing.T) {
 			r, err := ParseRequest(http.MethodGet, "/t", strings.Join(q, "&"), Headers{Range: tt.header})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if r.Range != nil && r.Range.Limit != nil && *r.Range.Limit < 0 {
+				t.Fatalf("Range.Limit = %d", *r.Range.Limit)
 			}
 			off, lim := r.EffectiveRange()
 			if lim != nil && *lim < 0 {

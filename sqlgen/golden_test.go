@@ -98,7 +98,12 @@ func renderError(err error) string {
 
 func renderQuery(q *Query) string {
 	args, _ := json.Marshal(q.Args)
-	return q.SQL + "\nargs: " + string(args)
+	out := q.SQL + "\nargs: " + string(args)
+	if q.Explain != nil {
+		eargs, _ := json.Marshal(q.Explain.Args)
+		out += "\nexplain: " + q.Explain.SQL + "\nexplain args: " + string(eargs)
+	}
+	return out
 }
 
 // execute runs q as PostgREST would (role authenticated, read-only
@@ -137,7 +142,24 @@ func execute(t *testing.T, q *Query) string {
 	if total != nil {
 		ts = strconv.FormatInt(*total, 10)
 	}
-	return fmt.Sprintf("total=%s page=%d\n%s", ts, page, body)
+	head := fmt.Sprintf("total=%s page=%d", ts, page)
+	if q.Explain != nil {
+		// The planner's estimate, and the total Content-Range would show.
+		var plan []byte
+		if err := tx.QueryRow(ctx, q.Explain.SQL, q.Explain.Args...).Scan(&plan); err != nil {
+			t.Fatalf("explain: %v\nSQL: %s", err, q.Explain.SQL)
+		}
+		rows, err := PlanRows(plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reported := "null"
+		if r := q.Total(total, &rows); r != nil {
+			reported = strconv.FormatInt(*r, 10)
+		}
+		head += fmt.Sprintf(" plan_rows=%d reported=%s", rows, reported)
+	}
+	return head + "\n" + body
 }
 
 // sameResult compares rendered results, JSON bodies semantically.

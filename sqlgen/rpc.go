@@ -191,13 +191,15 @@ func jsonKeys(raw []byte) ([]string, bool, error) {
 			return nil, false, bad()
 		}
 		var keys []string
+		seen := map[string]bool{}
 		for _, e := range elems {
 			var obj map[string]json.RawMessage
 			if json.Unmarshal(e, &obj) != nil {
 				continue
 			}
 			for k := range obj {
-				if !slices.Contains(keys, k) {
+				if !seen[k] {
+					seen[k] = true
 					keys = append(keys, k)
 				}
 			}
@@ -448,9 +450,9 @@ func (b *builder) finishCall(req *pgrest.Request, q *Query, root *level, call st
 	sb.WriteString("WITH pgrst_source AS (")
 	sb.WriteString(call)
 	sb.WriteString(")")
-	if q.Count {
+	if count := b.countParts(q, root); count != "" {
 		sb.WriteString(", pgrst_source_count AS (")
-		b.writeLevelSelect(&sb, root, true)
+		sb.WriteString(count)
 		sb.WriteString(")")
 	}
 	sb.WriteString(" SELECT ")

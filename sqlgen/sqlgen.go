@@ -35,11 +35,17 @@ type Query struct {
 	Singular bool
 	// StripNulls is set when body had nulls stripped (nulls=stripped).
 	StripNulls bool
-	// Count reports that total_result_set holds an exact count.
+	// Count reports that total_result_set holds a count of the rows (for
+	// count=estimated on tables and views, one that stops at max_rows+1);
+	// otherwise it is NULL.
 	Count bool
-	// CountFallback reports that count=planned or count=estimated was asked
-	// for and an exact count was computed instead.
-	CountFallback bool
+	// CountPref is the request's Prefer: count=.
+	CountPref pgrest.CountPref
+	// Explain is EXPLAIN (FORMAT JSON) of the count query, set for
+	// count=planned and count=estimated on tables and views: the caller
+	// runs it in the request's transaction, reads the estimate with
+	// [PlanRows] and passes it to [Query.Total]. nil otherwise.
+	Explain *Statement
 	// Offset is the offset of the first row of the page (for
 	// Content-Range).
 	Offset int64
@@ -50,6 +56,11 @@ type Query struct {
 	Void bool
 	// Function is the called function for RPC reads, nil otherwise.
 	Function *schema.Function
+
+	// planned reports that Explain is set; countLimit is max_rows for
+	// count=estimated (0 = none).
+	planned    bool
+	countLimit int64
 }
 
 // Read builds the read statement for a GET or HEAD request.
@@ -81,12 +92,7 @@ func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (
 	default:
 		return nil, rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", req.Accept.Kind)
 	}
-	switch req.Prefer.Count {
-	case pgrest.CountExact:
-		q.Count = true
-	case pgrest.CountPlanned, pgrest.CountEstimated:
-		q.Count, q.CountFallback = true, true
-	}
+	setCount(q, req.Prefer.Count, req.RPC, opts.MaxRows)
 
 	var (
 		root *level
@@ -133,9 +139,9 @@ func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (
 	sb.WriteString("WITH pgrst_source AS (")
 	b.writeLevelSelect(&sb, root, false)
 	sb.WriteString(")")
-	if q.Count {
+	if count := b.countParts(q, root); count != "" {
 		sb.WriteString(", pgrst_source_count AS (")
-		b.writeLevelSelect(&sb, root, true)
+		sb.WriteString(count)
 		sb.WriteString(")")
 	}
 	sb.WriteString(" SELECT ")

@@ -116,10 +116,19 @@ func TestReadQueryFlags(t *testing.T) {
 		}},
 		{"csv", "/tasks", "", pgrest.Headers{Accept: "text/csv"}, func(q *Query) bool { return q.MediaType == pgrest.MediaCSV }},
 		{"exact", "/tasks", "", pgrest.Headers{Prefer: []string{"count=exact"}}, func(q *Query) bool {
-			return q.Count && !q.CountFallback
+			return q.Count && q.Explain == nil && q.CountPref == pgrest.CountExact
+		}},
+		{"planned", "/tasks", "", pgrest.Headers{Prefer: []string{"count=planned"}}, func(q *Query) bool {
+			return !q.Count && q.Explain != nil && !strings.Contains(q.SQL, "pgrst_source_count")
 		}},
 		{"estimated", "/tasks", "", pgrest.Headers{Prefer: []string{"count=estimated"}}, func(q *Query) bool {
-			return q.Count && q.CountFallback
+			return q.Count && q.Explain != nil && strings.Contains(q.SQL, "pgrst_source_count")
+		}},
+		{"rpc planned has no count", "/rpc/add_numbers", "a=1", pgrest.Headers{Prefer: []string{"count=planned"}}, func(q *Query) bool {
+			return !q.Count && q.Explain == nil
+		}},
+		{"rpc estimated is exact", "/rpc/add_numbers", "a=1", pgrest.Headers{Prefer: []string{"count=estimated"}}, func(q *Query) bool {
+			return q.Count && q.Explain == nil && !strings.Contains(q.SQL, "LIMIT")
 		}},
 		{"offset", "/tasks", "offset=3", pgrest.Headers{}, func(q *Query) bool { return q.Offset == 3 }},
 		{"scalar", "/rpc/add_numbers", "a=1", pgrest.Headers{}, func(q *Query) bool { return q.Scalar && !q.Void }},

@@ -82,7 +82,10 @@ func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Opti
 	default:
 		return nil, rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", req.Accept.Kind)
 	}
-	m.Count = req.Prefer.Count != pgrest.CountNone
+	// PostgREST counts the affected rows for count=exact and
+	// count=estimated; count=planned gives no count for mutations.
+	m.Count = req.Prefer.Count == pgrest.CountExact || req.Prefer.Count == pgrest.CountEstimated
+	m.CountPref = req.Prefer.Count
 	m.Return = req.Prefer.Return
 	if m.Return == "" {
 		m.Return = pgrest.ReturnMinimal
