@@ -32,7 +32,13 @@ SELECT a.attrelid::int8, a.attname, a.attnum::int4,
        pg_catalog.format_type(bt.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END),
        bt.typcategory::text, bt.typtype = 'c',
        NOT (a.attnotnull OR t.typnotnull),
-       coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), ''),
+       coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid),
+                -- An identity column's default is its sequence, so that
+                -- Prefer: missing=default fills it like PostgREST does.
+                CASE WHEN a.attidentity = 'd' THEN
+                  pg_catalog.format('nextval(%L::regclass)', pg_catalog.pg_get_serial_sequence(
+                    pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), a.attname))
+                END, ''),
        a.attgenerated <> '',
        coalesce((SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
                  FROM pg_catalog.pg_enum e WHERE e.enumtypid = bt.oid), '{}')
