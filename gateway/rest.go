@@ -169,10 +169,43 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, id *auth.Identity,
 		return err
 	}
 	var res result
-	if err := s.opts.DB.Run(r.Context(), s.txRequest(r, id, schemaName, true, q, req.Prefer.Timezone), scanResult(&res)); err != nil {
+	tr := s.txRequest(r, id, schemaName, true, q, req.Prefer.Timezone)
+	total := withEstimate(tr, q)
+	if err := s.opts.DB.Run(r.Context(), tr, scanResult(&res)); err != nil {
+		return err
+	}
+	if res.total, err = total(res.total); err != nil {
 		return err
 	}
 	return s.respondRead(w, r, req, q, &res)
+}
+
+// withEstimate adds q's EXPLAIN of the count query (Prefer: count=planned
+// and count=estimated) to the transaction, before the main statement. The
+// returned function, called after Run, turns the statement's
+// total_result_set into the total to report ([sqlgen.Query.Total]).
+func withEstimate(tr *pgexec.Request, q *sqlgen.Query) func(counted *int64) (*int64, error) {
+	if q.Explain == nil {
+		return func(counted *int64) (*int64, error) { return q.Total(counted, nil), nil }
+	}
+	var plan string
+	tr.Extra = &pgexec.Statement{SQL: q.Explain.SQL, Args: q.Explain.Args}
+	tr.ExtraScan = func(rows pgx.Rows) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("count estimate returned no row")
+		}
+		return rows.Scan(&plan)
+	}
+	return func(counted *int64) (*int64, error) {
+		est, err := sqlgen.PlanRows([]byte(plan))
+		if err != nil {
+			return nil, fmt.Errorf("count estimate: %w", err)
+		}
+		return q.Total(counted, &est), nil
+	}
 }
 
 func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest.Request, q *sqlgen.Query, res *result) error {
@@ -188,10 +221,13 @@ func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest
 				WithDetails(fmt.Sprintf("The result contains %d rows", res.pageTotal))
 		}
 	}
+	// PostgREST's rangeStatus: with a total (exact or, for count=planned
+	// and count=estimated, the planner's estimate), an offset past it is
+	// 416 and a page smaller than it 206.
 	total := "*"
 	if res.total != nil {
 		total = strconv.FormatInt(*res.total, 10)
-		if res.pageTotal == 0 && offset > 0 && offset > *res.total {
+		if offset > *res.total {
 			return rowgate.Errorf(http.StatusRequestedRangeNotSatisfiable, rowgate.CodeRange, "Requested range not satisfiable").
 				WithDetails(fmt.Sprintf("An offset of %d was requested, but there are only %d rows.", offset, *res.total))
 		}
@@ -199,7 +235,7 @@ func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest
 			status = http.StatusPartialContent
 		}
 	}
-	if res.pageTotal == 0 {
+	if res.pageTotal == 0 || (res.total != nil && *res.total == 0) {
 		h.Set("Content-Range", "*/"+total)
 	} else {
 		h.Set("Content-Range", fmt.Sprintf("%d-%d/%s", offset, offset+res.pageTotal-1, total))

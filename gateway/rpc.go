@@ -77,7 +77,12 @@ func (s *Server) rpc(w http.ResponseWriter, r *http.Request, id *auth.Identity, 
 		}
 		return nil
 	}
-	if err := s.opts.DB.Run(r.Context(), s.txRequest(r, id, schemaName, readOnly, q, req.Prefer.Timezone), scan); err != nil {
+	tr := s.txRequest(r, id, schemaName, readOnly, q, req.Prefer.Timezone)
+	total := withEstimate(tr, q)
+	if err := s.opts.DB.Run(r.Context(), tr, scan); err != nil {
+		return err
+	}
+	if res.total, err = total(res.total); err != nil {
 		return err
 	}
 	return rpcRespond(w, r, req, q, &res, txApplied)

@@ -4,6 +4,7 @@
 //	BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY|READ WRITE;
 //	SELECT set_config('search_path', …, true), set_config('role', …, true),
 //	       set_config('request.jwt.claims', …, true), … ;
+//	[<extra statement>;]   -- Request.Extra: EXPLAIN (FORMAT JSON) <count query> for Prefer: count=planned/estimated
 //	<main statement>;
 //	COMMIT | ROLLBACK;
 //

@@ -26,7 +26,8 @@ type Options struct {
 	// ApplicationName is reported to PostgreSQL (default "rowgate").
 	ApplicationName string
 	// MaxPrepared bounds the statements prepared per connection (default
-	// DefaultMaxPrepared); the least recently used are deallocated.
+	// DefaultMaxPrepared, at least 5: the statements of one request); the
+	// least recently used are deallocated.
 	MaxPrepared int
 }
 
@@ -72,8 +73,12 @@ func Open(ctx context.Context, connString string, opts Options) (*Pool, error) {
 	}
 	p := &Pool{acquireTimeout: opts.AcquireTimeout, stmts: caches{m: map[*pgconn.PgConn]*stmtCache{}}}
 	p.maxPrepared = opts.MaxPrepared
-	if p.maxPrepared < 4 {
+	switch {
+	case p.maxPrepared <= 0:
 		p.maxPrepared = DefaultMaxPrepared
+	case p.maxPrepared < maxSteps:
+		// Eviction must never drop a statement of the request being sent.
+		p.maxPrepared = maxSteps
 	}
 	cfg.BeforeClose = func(c *pgx.Conn) { p.forget(c.PgConn()) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -167,6 +172,14 @@ type Request struct {
 	ReadOnly bool
 	// Main is the main statement.
 	Main Statement
+	// Extra is an optional statement run just before Main, in the same
+	// transaction, pipeline and settings: the EXPLAIN of a count query for
+	// Prefer: count=planned and count=estimated. Its rows go to ExtraScan,
+	// which must be set with it; if ExtraScan fails, the transaction is
+	// rolled back and Main's rows are not scanned.
+	Extra *Statement
+	// ExtraScan reads Extra's rows; it is called at most once per attempt.
+	ExtraScan func(rows pgx.Rows) error
 }
 
 // Statement is SQL text with its bind parameters.
@@ -230,11 +243,22 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 	if err != nil {
 		return false, err
 	}
+	if req.Extra != nil && req.ExtraScan == nil {
+		return false, fmt.Errorf("pgexec: Extra statement without ExtraScan")
+	}
 	begin := "begin isolation level read committed read write"
 	if req.ReadOnly {
 		begin = "begin isolation level read committed read only"
 	}
-	steps := []step{{sql: begin}, {sql: settingsSQL, vals: settingsVals}, {sql: req.Main.SQL, vals: mainVals, main: true}}
+	steps := []step{{sql: begin}, {sql: settingsSQL, vals: settingsVals}}
+	if req.Extra != nil {
+		extraVals, err := textParams(req.Extra.Args)
+		if err != nil {
+			return false, err
+		}
+		steps = append(steps, step{sql: req.Extra.SQL, vals: extraVals, scan: req.ExtraScan})
+	}
+	steps = append(steps, step{sql: req.Main.SQL, vals: mainVals, scan: scan})
 	if req.ReadOnly {
 		// The result cannot change what a read-only transaction did, so
 		// COMMIT goes in the same round trip.
@@ -248,7 +272,8 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 		evict = append(evict, ev...)
 	}
 
-	// One pipeline, one round trip: BEGIN, the settings, the main statement
+	// One pipeline, one round trip: BEGIN, the settings, the optional extra
+	// statement, the main statement
 	// (parsed after the role switch, so privileges are the impersonated
 	// role's), and for reads COMMIT. Every statement is prepared once per
 	// connection and then only bound and executed.
@@ -299,7 +324,7 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 			if !ok {
 				return fmt.Errorf("statement %d: unexpected %T", i+1, res)
 			}
-			if !st.main {
+			if st.scan == nil {
 				if _, err := rr.Close(); err != nil {
 					beginFailed = i == 0
 					return err
@@ -307,7 +332,7 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 				continue
 			}
 			rows := pgx.RowsFromResultReader(c.TypeMap(), rr)
-			scanErr := scan(rows)
+			scanErr := st.scan(rows)
 			rows.Close()
 			if scanErr != nil {
 				return scanErr
@@ -345,14 +370,19 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 	return false, classify(runErr)
 }
 
+// maxSteps is the most statements one request prepares: BEGIN, the
+// settings, the extra statement, the main statement and COMMIT.
+const maxSteps = 5
+
 // step is one statement of a request's pipeline.
 type step struct {
 	sql      string
 	vals     [][]byte
 	name     string
 	prepared bool
-	// main marks the statement whose rows the caller scans.
-	main bool
+	// scan reads the statement's rows (the main statement's and the
+	// optional extra one's); nil discards them.
+	scan func(rows pgx.Rows) error
 }
 
 // textParams encodes arguments in text format: PostgreSQL infers their

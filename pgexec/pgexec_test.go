@@ -334,3 +334,137 @@ func TestPreparedStatementsBounded(t *testing.T) {
 		t.Fatalf("re-running one statement prepared %d new statements", after-before)
 	}
 }
+
+// scanPlanRows reads the top plan's row estimate from EXPLAIN (FORMAT JSON).
+func scanPlanRows(out *float64) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return errors.New("explain returned no row")
+		}
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return err
+		}
+		var plan []struct {
+			Plan struct {
+				Rows float64 `json:"Plan Rows"`
+			}
+		}
+		if err := json.Unmarshal(raw, &plan); err != nil || len(plan) != 1 {
+			return errors.New("unexpected explain output: " + string(raw))
+		}
+		*out = plan[0].Plan.Rows
+		return rows.Err()
+	}
+}
+
+// TestRunExtraStatement runs a parameterised EXPLAIN before the main
+// statement in the same pipeline: the unknown-typed parameter is inferred
+// (int) and its value reaches the planner, the statement is prepared once
+// and reused, and a failing ExtraScan aborts the request before the main
+// rows are read.
+func TestRunExtraStatement(t *testing.T) {
+	p, url := setup(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `
+create table public.big (id int primary key);
+insert into public.big select generate_series(1, 1000);
+analyze public.big;
+grant select on public.big to authenticated;
+revoke all on public.big from anon;`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	explain := &pgexec.Statement{SQL: `EXPLAIN (FORMAT JSON) SELECT 1 FROM public.big WHERE id <= $1`, Args: []any{"100"}}
+	for _, tc := range []struct {
+		name     string
+		bound    string
+		min, max float64
+	}{
+		{"first run prepares", "100", 50, 200},
+		{"second run binds the new value", "900", 800, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			explain.Args = []any{tc.bound}
+			r := req("authenticated", "user_a", true, `select count(*)::text from public.big where id <= $1`, tc.bound)
+			var est float64
+			r.Extra, r.ExtraScan = explain, scanPlanRows(&est)
+			var got []string
+			if err := p.Run(ctx, r, scanStrings(&got)); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0] != tc.bound {
+				t.Fatalf("main rows = %q, want [%s]", got, tc.bound)
+			}
+			if est < tc.min || est > tc.max {
+				t.Fatalf("plan rows = %v, want between %v and %v", est, tc.min, tc.max)
+			}
+		})
+	}
+	t.Run("extra runs as the impersonated role", func(t *testing.T) {
+		r := req("anon", "", true, `select 'main'`)
+		var est float64
+		r.Extra, r.ExtraScan = &pgexec.Statement{SQL: `EXPLAIN (FORMAT JSON) SELECT 1 FROM public.big`}, scanPlanRows(&est)
+		err := p.Run(ctx, r, scanStrings(new([]string)))
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Fatalf("err = %v, want 42501 for anon", err)
+		}
+	})
+	t.Run("failing extra scan skips main", func(t *testing.T) {
+		r := req("authenticated", "user_a", true, `select 'main'`)
+		boom := errors.New("extra refused")
+		r.Extra = explain
+		r.ExtraScan = func(rows pgx.Rows) error { rows.Close(); return boom }
+		mainScanned := false
+		err := p.Run(ctx, r, func(rows pgx.Rows) error { mainScanned = true; rows.Close(); return nil })
+		if !errors.Is(err, boom) || mainScanned {
+			t.Fatalf("err = %v, main scanned = %v; want %v and no main scan", err, mainScanned, boom)
+		}
+	})
+	t.Run("extra without scan is refused", func(t *testing.T) {
+		r := req("authenticated", "user_a", true, `select 'main'`)
+		r.Extra = explain
+		if err := p.Run(ctx, r, scanStrings(new([]string))); err == nil {
+			t.Fatal("Run accepted Extra without ExtraScan")
+		}
+	})
+}
+
+// TestExtraStatementWithSmallCache runs requests of five statements (BEGIN,
+// settings, extra, main, COMMIT) through a connection whose statement cache
+// is asked to be smaller than that: the bound is raised to five, so eviction
+// never drops a statement of the request being sent.
+func TestExtraStatementWithSmallCache(t *testing.T) {
+	url := pgtest.NewDB(t)
+	ctx := context.Background()
+	p, err := pgexec.Open(ctx, asAuthenticator(t, url), pgexec.Options{MaxConns: 1, MaxPrepared: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i := range 12 {
+		// Alternate new and reused statements so that every step is
+		// evicted and re-prepared at some point.
+		extraSQL := "EXPLAIN (FORMAT JSON) SELECT " + strconv.Itoa(i%3) + " WHERE $1::int > 0"
+		mainSQL := "select $1::text || '" + strconv.Itoa(i%4) + "'"
+		r := req("anon", "", true, mainSQL, "v")
+		var est float64
+		r.Extra, r.ExtraScan = &pgexec.Statement{SQL: extraSQL, Args: []any{"1"}}, scanPlanRows(&est)
+		var got []string
+		if err := p.Run(ctx, r, scanStrings(&got)); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if want := "v" + strconv.Itoa(i%4); len(got) != 1 || got[0] != want || est != 1 {
+			t.Fatalf("request %d: got %q and %v plan rows, want %q and 1", i, got, est, want)
+		}
+	}
+}

@@ -15,9 +15,9 @@
 //
 // The generated statement has PostgREST 14's shape: a pgrst_source CTE with
 // the selected rows, an optional pgrst_source_count CTE for Prefer:
-// count=exact, and one result row with the columns
+// count=exact and count=estimated, and one result row with the columns
 //
-//	total_result_set  bigint  -- NULL unless an exact count was asked for
+//	total_result_set  bigint  -- NULL unless a count was asked for (see below)
 //	page_total        bigint  -- rows in this page
 //	body              text    -- JSON (or CSV) built by PostgreSQL
 //	response_headers  text    -- nullif(current_setting('response.headers', true), '')
@@ -38,10 +38,28 @@
 // is built (PGRST205, PGRST200, PGRST201, PGRST202, PGRST203); unknown columns
 // are left for PostgreSQL to report as 42703, as PostgREST 14 does.
 //
+// # Counts
+//
+// Prefer: count= follows PostgREST 14. count=exact counts the rows of the
+// count query (SELECT 1 with the filters and the !inner embeds, no order or
+// range). On tables and views, count=planned has no count CTE; instead
+// [Query.Explain] holds
+//
+//	EXPLAIN (FORMAT JSON) <count query>
+//
+// with its own, renumbered bind arguments, which the caller runs in the same
+// transaction; [PlanRows] reads the top plan's "Plan Rows" and
+// [Query.Total] turns it into the total. count=estimated counts at most
+// max_rows+1 rows (LIMIT in the count CTE) and also carries the EXPLAIN:
+// within max_rows the total is exact, past it the larger of the count and
+// the estimate (without max_rows, always the larger of both). On functions,
+// count=planned gives no count and count=estimated an exact one; on
+// mutations, count=exact and count=estimated count the affected rows and
+// count=planned gives none.
+//
 // # Limitations
 //
-// Prefer: count=planned and count=estimated are answered with an exact count
-// ([Query.CountFallback] is set). Aggregates are refused with PGRST123 (as
+// Aggregates are refused with PGRST123 (as
 // PostgREST does with db-aggregates-enabled off). Spreading a to-many
 // relationship, computed relationships (set-returning functions taking a
 // row) and embedding from RPC results of non-table type are not implemented.

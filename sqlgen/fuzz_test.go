@@ -18,7 +18,7 @@ func init() {
 		total_result_set page_total body response_headers response_status json_agg jsonb coalesce text
 		current_setting nullif true row_to_json to_jsonb to_tsvector to_tsquery plainto_tsquery
 		phraseto_tsquery websearch_to_tsquery json_strip_nulls string_agg json_object_keys k r hh s a
-		substring length chr pgrst_call pgrst_scalar`) {
+		substring length chr pgrst_call pgrst_scalar EXPLAIN FORMAT JSON`) {
 		sqlWords[w] = true
 	}
 }
@@ -85,7 +85,8 @@ func FuzzRead(f *testing.F) {
 	f.Add("rpc/search_tasks", "q=rocket&select=id,title")
 	f.Add("rpc/add_numbers", "a=1&b=2")
 	f.Fuzz(func(t *testing.T, resource, query string) {
-		req, err := pgrest.ParseRequest("GET", "/"+resource, query, pgrest.Headers{})
+		// count=estimated also builds the count CTE and the EXPLAIN.
+		req, err := pgrest.ParseRequest("GET", "/"+resource, query, pgrest.Headers{Prefer: []string{"count=estimated"}})
 		if err != nil {
 			return
 		}
@@ -99,6 +100,20 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 		assertQuoted(t, q.SQL)
+		if q.Explain != nil {
+			assertQuoted(t, q.Explain.SQL)
+			// Every explain argument is used, and only those exist.
+			used := map[int]bool{}
+			for _, n := range placeholdersOutsideQuotes(q.Explain.SQL) {
+				if n < 1 || n > len(q.Explain.Args) {
+					t.Fatalf("placeholder $%d of %d arguments in %s", n, len(q.Explain.Args), q.Explain.SQL)
+				}
+				used[n] = true
+			}
+			if len(used) != len(q.Explain.Args) {
+				t.Fatalf("explain uses %d of %d arguments: %s", len(used), len(q.Explain.Args), q.Explain.SQL)
+			}
+		}
 	})
 }
 
