@@ -179,13 +179,18 @@ func sameResult(got, want string) bool {
 	return reflect.DeepEqual(gv, wv)
 }
 
-func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
+// runGoldenFiles is the one driver of every golden suite: for each file
+// matching glob it splits the input (above "----") from the expected
+// output and the expected executed result (below "---- result"), calls run
+// on the input, and compares — or rewrites the file with -update.
+func runGoldenFiles(t *testing.T, glob string, min int, run func(t *testing.T, input string) (out, result string)) {
+	t.Helper()
+	files, err := filepath.Glob(glob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 40 {
-		t.Errorf("only %d golden files", len(files))
+	if len(files) < min {
+		t.Errorf("only %d golden files match %s, want at least %d", len(files), glob, min)
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
@@ -196,24 +201,15 @@ func TestGolden(t *testing.T) {
 			text := strings.ReplaceAll(string(raw), "\r\n", "\n")
 			input, rest, ok := strings.Cut(text, "\n----\n")
 			if !ok {
-				input, rest = strings.TrimSuffix(text, "\n----\n"), ""
-				input = strings.TrimSuffix(input, "\n----")
+				input, rest = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\n----"), ""
 			}
 			wantOut, wantResult, hasResult := strings.Cut(rest, "\n---- result\n")
 			wantOut, wantResult = strings.TrimSpace(wantOut), strings.TrimSpace(wantResult)
 
-			gc := parseGoldenInput(t, input)
-			q, err := buildGolden(t, gc)
-			var gotOut, gotResult string
-			if err != nil {
-				gotOut = renderError(err)
-			} else {
-				gotOut = renderQuery(q)
-				gotResult = strings.TrimSpace(execute(t, q))
-				assertQuoted(t, q.SQL)
-			}
+			gotOut, gotResult := run(t, input)
+			gotResult = strings.TrimSpace(gotResult)
 			if *update {
-				out := strings.TrimSpace(input) + "\n----\n" + gotOut + "\n"
+				out := strings.TrimRight(input, "\n") + "\n----\n" + gotOut + "\n"
 				if gotResult != "" {
 					out += "---- result\n" + gotResult + "\n"
 				}
@@ -230,4 +226,15 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestGolden(t *testing.T) {
+	runGoldenFiles(t, "testdata/*.txt", 40, func(t *testing.T, input string) (string, string) {
+		q, err := buildGolden(t, parseGoldenInput(t, input))
+		if err != nil {
+			return renderError(err), ""
+		}
+		assertQuoted(t, q.SQL)
+		return renderQuery(q), execute(t, q)
+	})
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,55 +220,14 @@ func executeCall(t *testing.T, q *Query) string {
 // TestRPCGolden checks the statement of every RPC shape, and runs it.
 func TestRPCGolden(t *testing.T) {
 	c := loadRPCCache(t)
-	files, err := filepath.Glob("testdata/rpc/*.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 20 {
-		t.Errorf("only %d RPC golden files", len(files))
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := strings.ReplaceAll(string(raw), "\r\n", "\n")
-			input, rest, ok := strings.Cut(text, "\n----\n")
-			if !ok {
-				input = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\n----")
-			}
-			wantOut, wantResult, hasResult := strings.Cut(rest, "\n---- result\n")
-			wantOut, wantResult = strings.TrimSpace(wantOut), strings.TrimSpace(wantResult)
-
-			rc := parseRPCCase(t, input)
-			q, err := buildRPC(t, c, rc)
-			var gotOut, gotResult string
-			if err != nil {
-				gotOut = renderError(err)
-			} else {
-				gotOut = renderQuery(q)
-				gotResult = strings.TrimSpace(executeCall(t, q))
-				assertQuoted(t, q.SQL)
-			}
-			if *update {
-				out := strings.TrimRight(input, "\n") + "\n----\n" + gotOut + "\n"
-				if gotResult != "" {
-					out += "---- result\n" + gotResult + "\n"
-				}
-				if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if gotOut != wantOut {
-				t.Errorf("output mismatch\n got: %s\nwant: %s", gotOut, wantOut)
-			}
-			if hasResult != (gotResult != "") || (hasResult && !sameResult(gotResult, wantResult)) {
-				t.Errorf("result mismatch\n got: %s\nwant: %s", gotResult, wantResult)
-			}
-		})
-	}
+	runGoldenFiles(t, "testdata/rpc/*.txt", 20, func(t *testing.T, input string) (string, string) {
+		q, err := buildRPC(t, c, parseRPCCase(t, input))
+		if err != nil {
+			return renderError(err), ""
+		}
+		assertQuoted(t, q.SQL)
+		return renderQuery(q), executeCall(t, q)
+	})
 }
 
 func TestJSONKeys(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,52 +143,11 @@ func executeWrite(t *testing.T, m *Mutation) string {
 }
 
 func TestWriteGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/write/*.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 25 {
-		t.Errorf("only %d write golden files", len(files))
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := strings.ReplaceAll(string(raw), "\r\n", "\n")
-			input, rest, ok := strings.Cut(text, "\n----\n")
-			if !ok {
-				input, rest = strings.TrimSuffix(strings.TrimSuffix(text, "\n----\n"), "\n----"), ""
-			}
-			wantOut, wantResult, hasResult := strings.Cut(rest, "\n---- result\n")
-			wantOut, wantResult = strings.TrimSpace(wantOut), strings.TrimSpace(wantResult)
-
-			wc := parseWriteInput(t, input)
-			m, err := buildWrite(t, wc)
-			var gotOut, gotResult string
-			if err != nil {
-				gotOut = renderError(err)
-			} else {
-				gotOut = renderQuery(&m.Query)
-				gotResult = strings.TrimSpace(executeWrite(t, m))
-			}
-			if *update {
-				out := strings.TrimSpace(input) + "\n----\n" + gotOut + "\n"
-				if gotResult != "" {
-					out += "---- result\n" + gotResult + "\n"
-				}
-				if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if gotOut != wantOut {
-				t.Errorf("output mismatch\n got: %s\nwant: %s", gotOut, wantOut)
-			}
-			if hasResult != (gotResult != "") || (hasResult && !sameResult(gotResult, wantResult)) {
-				t.Errorf("result mismatch\n got: %s\nwant: %s", gotResult, wantResult)
-			}
-		})
-	}
+	runGoldenFiles(t, "testdata/write/*.txt", 25, func(t *testing.T, input string) (string, string) {
+		m, err := buildWrite(t, parseWriteInput(t, input))
+		if err != nil {
+			return renderError(err), ""
+		}
+		return renderQuery(&m.Query), executeWrite(t, m)
+	})
 }
