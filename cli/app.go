@@ -124,7 +124,11 @@ func loadSigningKeys(cfg *config.Config) (*jwks.Set, []byte, error) {
 	var keys []jwks.Key
 	var public []jose.JSONWebKey
 	for i, r := range raw {
-		k, err := jwks.KeyFromJWK(r)
+		pub, err := publicJWK(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("auth.signing_keys_path %s: key %d: %w", path, i, err)
+		}
+		k, err := jwks.KeyFromJWK(pub)
 		if err != nil {
 			return nil, nil, fmt.Errorf("auth.signing_keys_path %s: key %d: %w", path, i, err)
 		}
@@ -136,6 +140,22 @@ func loadSigningKeys(cfg *config.Config) (*jwks.Set, []byte, error) {
 		return nil, nil, err
 	}
 	return jwks.NewStatic(keys), doc, nil
+}
+
+// publicJWK drops the private members of a JWK: the signing keys file
+// holds private keys, and only their public halves verify tokens or may be
+// published.
+func publicJWK(raw json.RawMessage) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("malformed JWK: %w", err)
+	}
+	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+		delete(m, private)
+	}
+	// key_ops of a private key name "sign"; the public half verifies.
+	delete(m, "key_ops")
+	return json.Marshal(m)
 }
 
 // run starts the background work (key sets, schema cache and its reloads)
