@@ -357,6 +357,14 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 	if runErr != nil {
 		end = "rollback"
 	}
+	// A requested rollback (Prefer: tx=rollback) still checks deferred
+	// constraints first, as PostgREST does, so the client learns that the
+	// request would have failed.
+	if errors.Is(runErr, ErrRollback) && !pc.IsClosed() && pc.TxStatus() == 'T' {
+		if _, err := c.Exec(context.WithoutCancel(ctx), "set constraints all immediate"); err != nil {
+			runErr = err
+		}
+	}
 	// After a failed pipeline the connection sits in an aborted transaction;
 	// end it so the connection can go back to the pool.
 	if !pc.IsClosed() && pc.TxStatus() != 'I' {

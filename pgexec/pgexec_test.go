@@ -468,3 +468,37 @@ func TestExtraStatementWithSmallCache(t *testing.T) {
 		}
 	}
 }
+
+// TestRollbackChecksDeferredConstraints: Prefer: tx=rollback still reports a
+// deferred constraint the request violates, as PostgREST does.
+func TestRollbackChecksDeferredConstraints(t *testing.T) {
+	p, url := setup(t)
+	ctx := context.Background()
+	conn := pgtest.Connect(t, url)
+	if _, err := conn.Exec(ctx, `
+create table public.parents (id int primary key);
+create table public.children (id int primary key,
+  parent_id int references public.parents(id) deferrable initially deferred);
+grant all on public.parents, public.children to authenticated;`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	drain := func(rows pgx.Rows) error {
+		for rows.Next() {
+		}
+		return pgexec.ErrRollback
+	}
+	err := p.Run(ctx, req("authenticated", "user_a", false, `insert into children values (1, 42) returning 'x'`), drain)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23503" {
+		t.Fatalf("err = %v, want the deferred 23503", err)
+	}
+	// A valid request under tx=rollback succeeds and leaves nothing behind.
+	if err := p.Run(ctx, req("authenticated", "user_a", false, `insert into parents values (7) returning 'x'`), drain); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := p.Run(ctx, req("authenticated", "user_a", true, `select count(*)::text from parents`), scanStrings(&got)); err != nil || got[0] != "0" {
+		t.Fatalf("parents after rollback: %q %v", got, err)
+	}
+}
