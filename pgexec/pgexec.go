@@ -268,7 +268,7 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 	var evict []string
 	for i := range steps {
 		var ev []string
-		steps[i].name, steps[i].prepared, ev = stmts.lookup(steps[i].sql)
+		steps[i].name, steps[i].desc, ev = stmts.lookup(steps[i].sql)
 		evict = append(evict, ev...)
 	}
 
@@ -284,9 +284,12 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 		pl.SendDeallocate(old)
 	}
 	for _, st := range steps {
-		if !st.prepared {
-			pl.SendPrepare(st.name, st.sql, nil)
+		if st.desc != nil {
+			// Known result shape: bind and execute, no Describe.
+			pl.SendQueryStatement(st.desc, st.vals, nil, nil)
+			continue
 		}
+		pl.SendPrepare(st.name, st.sql, nil)
 		pl.SendQueryPrepared(st.name, st.vals, nil, nil)
 	}
 	pl.SendPipelineSync()
@@ -304,16 +307,18 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 			}
 		}
 		for i, st := range steps {
-			if !st.prepared {
+			if st.desc == nil {
 				res, err := pl.GetResults()
 				if err != nil {
 					beginFailed = i == 0
 					return err
 				}
-				if _, ok := res.(*pgconn.StatementDescription); !ok {
+				sd, ok := res.(*pgconn.StatementDescription)
+				if !ok {
 					return fmt.Errorf("prepare: unexpected %T", res)
 				}
-				stmts.add(st.sql, st.name)
+				sd.Name, sd.SQL = st.name, st.sql
+				stmts.add(sd)
 			}
 			res, err := pl.GetResults()
 			if err != nil {
@@ -384,10 +389,12 @@ const maxSteps = 5
 
 // step is one statement of a request's pipeline.
 type step struct {
-	sql      string
-	vals     [][]byte
-	name     string
-	prepared bool
+	sql  string
+	vals [][]byte
+	name string
+	// desc is the prepared statement's description, nil when this request
+	// prepares it.
+	desc *pgconn.StatementDescription
 	// scan reads the statement's rows (the main statement's and the
 	// optional extra one's); nil discards them.
 	scan func(rows pgx.Rows) error

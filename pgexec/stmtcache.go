@@ -18,44 +18,43 @@ const DefaultMaxPrepared = 256
 // impersonated role may use.
 type stmtCache struct {
 	max    int
-	byText map[string]*list.Element // SQL → element holding a *cached
+	byText map[string]*list.Element // SQL → element holding a *pgconn.StatementDescription
 	lru    list.List                // front = most recently used
 	next   int
 }
 
-type cached struct{ sql, name string }
-
-// lookup returns the statement name for sql and whether it is prepared,
-// marking it used. For a new statement it also returns the names of
-// statements to deallocate first, so the cache stays bounded; statements
-// looked up for the current request are never among them (they were just
-// marked used).
-func (c *stmtCache) lookup(sql string) (name string, prepared bool, evict []string) {
+// lookup returns the description of the prepared statement for sql,
+// marking it used, or for a statement not prepared yet a fresh name and the
+// names of statements to deallocate first, so the cache stays bounded;
+// statements looked up for the current request are never among them (they
+// were just marked used).
+func (c *stmtCache) lookup(sql string) (name string, desc *pgconn.StatementDescription, evict []string) {
 	if c.byText == nil {
 		c.byText = map[string]*list.Element{}
 	}
 	if e, ok := c.byText[sql]; ok {
 		c.lru.MoveToFront(e)
-		return e.Value.(*cached).name, true, nil
+		sd := e.Value.(*pgconn.StatementDescription)
+		return sd.Name, sd, nil
 	}
 	c.next++
 	name = "rowgate_" + strconv.Itoa(c.next)
 	for c.lru.Len() >= c.max {
 		e := c.lru.Back()
-		old := e.Value.(*cached)
+		old := e.Value.(*pgconn.StatementDescription)
 		c.lru.Remove(e)
-		delete(c.byText, old.sql)
-		evict = append(evict, old.name)
+		delete(c.byText, old.SQL)
+		evict = append(evict, old.Name)
 	}
-	return name, false, evict
+	return name, nil, evict
 }
 
-// add records that sql is prepared as name.
-func (c *stmtCache) add(sql, name string) {
+// add records a statement prepared on the connection (sd.Name, sd.SQL set).
+func (c *stmtCache) add(sd *pgconn.StatementDescription) {
 	if c.byText == nil {
 		c.byText = map[string]*list.Element{}
 	}
-	c.byText[sql] = c.lru.PushFront(&cached{sql: sql, name: name})
+	c.byText[sd.SQL] = c.lru.PushFront(sd)
 }
 
 // caches maps each live connection to its statement cache. A connection is
