@@ -69,7 +69,7 @@ type Config struct {
 	Skew time.Duration
 	// MaxLifetime caps exp − iat of third-party tokens; 0 means unlimited.
 	MaxLifetime time.Duration
-	// CacheSize bounds the verified-token cache; default 10000, negative
+	// CacheSize bounds the verified-token cache; default 1000 (PostgREST's default), negative
 	// disables the cache.
 	CacheSize int
 	// Now returns the current time; default time.Now.
@@ -82,7 +82,7 @@ type Config struct {
 // Defaults applied by New.
 const (
 	DefaultSkew      = 30 * time.Second
-	DefaultCacheSize = 10000
+	DefaultCacheSize = 1000
 	// MaxTokenSize is the longest token accepted, checked before parsing.
 	MaxTokenSize = 8 << 10
 	// MaxKIDLength is the longest "kid" header accepted, in bytes.

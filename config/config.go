@@ -31,7 +31,7 @@ const (
 	DefaultClockSkew        = 30 * time.Second
 	DefaultMaxStaleness     = 24 * time.Hour
 	DefaultMaxTokenLifetime = 24 * time.Hour
-	DefaultJWTCacheSize     = 10000
+	DefaultJWTCacheSize     = 1000
 	DefaultDBPool           = 10
 	DefaultRole             = "authenticated"
 )

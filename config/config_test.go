@@ -80,7 +80,7 @@ func TestTemplateLoadsWithDefaults(t *testing.T) {
 		{"rowgate.clock_skew", c.Rowgate.ClockSkew, 30 * time.Second},
 		{"rowgate.max_staleness", c.Rowgate.MaxStaleness, 24 * time.Hour},
 		{"rowgate.max_token_lifetime", c.Rowgate.MaxTokenLifetime, 24 * time.Hour},
-		{"rowgate.jwt_cache_size", c.Rowgate.JWTCacheSize, 10000},
+		{"rowgate.jwt_cache_size", c.Rowgate.JWTCacheSize, 1000},
 		{"rowgate.third_party.clerk.allowed_roles", c.Rowgate.ThirdParty.Clerk.AllowedRoles, []string{"anon", "authenticated"}},
 		{"rowgate.third_party.clerk.default_role", c.Rowgate.ThirdParty.Clerk.DefaultRole, "authenticated"},
 		{"trusted issuers", len(c.TrustedIssuers()), 0},

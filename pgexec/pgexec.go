@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -234,11 +236,7 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 	c := conn.Conn()
 	pc := c.PgConn()
 
-	settingsSQL, settingsArgs := p.settings(req)
-	settingsVals, err := textParams(settingsArgs)
-	if err != nil {
-		return false, err
-	}
+	settingsText, settingsVals := p.settings(req)
 	mainVals, err := textParams(req.Main.Args)
 	if err != nil {
 		return false, err
@@ -250,7 +248,7 @@ func (p *Pool) runOnce(ctx context.Context, req *Request, scan func(rows pgx.Row
 	if req.ReadOnly {
 		begin = "begin isolation level read committed read only"
 	}
-	steps := []step{{sql: begin}, {sql: settingsSQL, vals: settingsVals}}
+	steps := []step{{sql: begin}, {sql: settingsText, vals: settingsVals}}
 	if req.Extra != nil {
 		extraVals, err := textParams(req.Extra.Args)
 		if err != nil {
@@ -441,35 +439,64 @@ func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	return nil, ConnectionError(err)
 }
 
-// settings builds the one set_config statement of §3.2.
-func (p *Pool) settings(req *Request) (string, []any) {
-	var sb strings.Builder
-	args := make([]any, 0, 12)
-	add := func(name, value string) {
-		args = append(args, value)
-		if len(args) > 1 {
-			sb.WriteString(", ")
-		}
-		fmt.Fprintf(&sb, "set_config('%s', $%d, true)", name, len(args))
+// settings builds the one set_config statement of §3.2 and its values.
+func (p *Pool) settings(req *Request) (string, [][]byte) {
+	role := (*p.roleSettings.Load())[req.Role]
+	vals := make([][]byte, 0, 10+2*len(role))
+	vals = append(vals, []byte(quoteSearchPath(req.SearchPath)))
+	for _, s := range role {
+		vals = append(vals, []byte(s.Name), []byte(s.Value))
 	}
-	sb.WriteString("select ")
-	add("search_path", quoteSearchPath(req.SearchPath))
-	for _, s := range (*p.roleSettings.Load())[req.Role] {
-		args = append(args, s.Name, s.Value)
-		fmt.Fprintf(&sb, ", set_config($%d, $%d, true)", len(args)-1, len(args))
-	}
-	add("role", req.Role)
-	add("request.jwt.claims", string(req.Claims))
-	add("request.jwt.claim.sub", req.Subject)
-	add("request.jwt.claim.role", req.Role)
-	add("request.method", req.Method)
-	add("request.path", req.Path)
-	add("request.headers", orEmptyObject(req.Headers))
-	add("request.cookies", orEmptyObject(req.Cookies))
+	vals = append(vals,
+		[]byte(req.Role),
+		req.Claims,
+		[]byte(req.Subject),
+		[]byte(req.Role),
+		[]byte(req.Method),
+		[]byte(req.Path),
+		[]byte(orEmptyObject(req.Headers)),
+		[]byte(orEmptyObject(req.Cookies)),
+	)
 	if req.Timezone != "" {
-		add("timezone", req.Timezone)
+		vals = append(vals, []byte(req.Timezone))
 	}
-	return sb.String(), args
+	return settingsSQL(len(role), req.Timezone != ""), vals
+}
+
+// settingsSQLs memoises settingsSQL: its text depends only on how many role
+// settings there are and whether a timezone is set.
+var settingsSQLs sync.Map // settingsKey → string
+
+type settingsKey struct {
+	roleSettings int
+	timezone     bool
+}
+
+// settingsSQL is the set_config statement for a request with n role
+// settings; the parameters follow the order of Pool.settings.
+func settingsSQL(n int, timezone bool) string {
+	key := settingsKey{n, timezone}
+	if s, ok := settingsSQLs.Load(key); ok {
+		return s.(string)
+	}
+	var sb strings.Builder
+	i := 0
+	param := func() string { i++; return "$" + strconv.Itoa(i) }
+	sb.WriteString("select set_config('search_path', " + param() + ", true)")
+	for range n {
+		sb.WriteString(", set_config(" + param() + ", ")
+		sb.WriteString(param() + ", true)")
+	}
+	for _, name := range []string{"role", "request.jwt.claims", "request.jwt.claim.sub", "request.jwt.claim.role",
+		"request.method", "request.path", "request.headers", "request.cookies"} {
+		sb.WriteString(", set_config('" + name + "', " + param() + ", true)")
+	}
+	if timezone {
+		sb.WriteString(", set_config('timezone', " + param() + ", true)")
+	}
+	s := sb.String()
+	settingsSQLs.Store(key, s)
+	return s
 }
 
 func orEmptyObject(b []byte) string {
