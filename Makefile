@@ -7,7 +7,7 @@ BIN      := bin/rowgate
 WORKDIR  ?= examples/todos
 PKGS     := ./...
 
-.PHONY: all build dev test check gotest conformance bench pg-server clean
+.PHONY: all build dev test check gotest conformance bench bench-smoke pg-server clean
 
 all: build
 
@@ -31,8 +31,9 @@ dev: pg-server build
 	./$(BIN) dev --workdir $(WORKDIR)
 
 # Every test: formatting, vet, Go tests with the race detector against real
-# PostgreSQL, and the supabase-js conformance suite.
-test: pg-server check gotest conformance
+# PostgreSQL, the supabase-js conformance suite, and a smoke run of the load
+# benchmark (tiny data, 1 s cells; fails on any failed request).
+test: pg-server check gotest conformance bench-smoke
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -45,6 +46,9 @@ gotest:
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	cd conformance && ROWGATE_BIN=$(CURDIR)/$(BIN) node --experimental-websocket --test --test-concurrency=1 ./*.test.mjs
+
+bench-smoke: pg-server
+	out=$$(mktemp -d) && $(GO) run ./bench/cmd/loadbench -smoke -out "$$out" >/dev/null && rm -rf "$$out"
 
 bench: pg-server
 	$(GO) run ./bench/cmd/loadbench $(BENCHFLAGS)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -83,6 +84,35 @@ func main() {
 		fmt.Println(string(md))
 	}
 	fmt.Fprintln(os.Stderr, "results in", dir)
+	if o.smoke {
+		// CI runs the smoke mode: any failed request is a failure of the run.
+		if bad := failedCells(dir); len(bad) > 0 {
+			fmt.Fprintln(os.Stderr, "loadbench: failed requests in", strings.Join(bad, ", "))
+			os.Exit(1)
+		}
+	}
+}
+
+// failedCells lists the cells of a finished run that had transport errors
+// or non-2xx answers.
+func failedCells(dir string) []string {
+	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		return []string{"results.json: " + err.Error()}
+	}
+	var rp struct {
+		Cells []*cell `json:"cells"`
+	}
+	if err := json.Unmarshal(raw, &rp); err != nil {
+		return []string{"results.json: " + err.Error()}
+	}
+	var bad []string
+	for _, c := range rp.Cells {
+		if c.Errors > 0 || c.Non2xx > 0 {
+			bad = append(bad, fmt.Sprintf("%s/%s@%d", c.Scenario, c.Target, c.Clients))
+		}
+	}
+	return bad
 }
 
 // flagSet returns the names of the flags given on the command line.
