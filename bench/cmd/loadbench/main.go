@@ -45,7 +45,8 @@ type options struct {
 
 func main() {
 	var o options
-	var clients, scen, floors string
+	var clients, scen, floors, serveFloorSpec string
+	flag.StringVar(&serveFloorSpec, "serve-floor", "", "internal: run as the HTTP floor process with this spec file")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per cell")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up time per cell (not measured)")
 	flag.StringVar(&clients, "clients", "1,8,32", "comma-separated concurrencies")
@@ -60,6 +61,13 @@ func main() {
 	flag.IntVar(&o.maxUnique, "max-unique-tokens", 150000, "cap on tokens pre-minted for one GETSingleUniqueJWT cell")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (cluster, logs) for inspection")
 	flag.Parse()
+	if serveFloorSpec != "" {
+		if err := serveFloor(serveFloorSpec); err != nil {
+			fmt.Fprintln(os.Stderr, "loadbench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var err error
 	if o.clients, err = parseInts(clients); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench: -clients:", err)
@@ -354,7 +362,8 @@ func run(ctx context.Context, o options) (string, error) {
 	for _, sc := range scens {
 		anonFor[sc.name] = sc.anon
 	}
-	fs, err := startFloorServer(floorPool, queries, ts.ids, anonFor)
+	// The HTTP floor runs in its own process, as rowgate does.
+	fs, err := startFloorProcess(filepath.Join(tmp, "floor.json"), floorSpecFor(authURL, o.pool, queries, ts.ids, anonFor))
 	if err != nil {
 		return "", err
 	}
@@ -393,7 +402,7 @@ func run(ctx context.Context, o options) (string, error) {
 	}
 	rp.Notes = append(rp.Notes,
 		"GETSingleUniqueJWT tokens are minted before each cell (outside the timed loop) by the load generator, one per timed request; its warm-up reuses the per-client tokens.",
-		"The HTTP floor runs inside the load generator's process; rowgate runs as a separate process, as PostgreSQL does.",
+		"The HTTP floor runs in a process of its own (loadbench -serve-floor), as rowgate does, so both pay the same cross-process costs; the SQL floor runs in the load generator.",
 		"Latency is measured by the load generator from just before the target is built to the last body byte.")
 	rp.Finished = time.Now()
 	rp.computeRatios()
