@@ -447,21 +447,7 @@ func argsDocument(f *schema.Function, args *rpcArgs) ([]byte, error) {
 // The function runs once, whatever the count and embeds.
 func (b *builder) finishCall(req *pgrest.Request, q *Query, root *level, call string) *Query {
 	var sb strings.Builder
-	sb.WriteString("WITH pgrst_source AS (")
-	sb.WriteString(call)
-	sb.WriteString(")")
-	if count := b.countParts(q, root); count != "" {
-		sb.WriteString(", pgrst_source_count AS (")
-		sb.WriteString(count)
-		sb.WriteString(")")
-	}
-	sb.WriteString(" SELECT ")
-	if q.Count {
-		sb.WriteString("(SELECT pg_catalog.count(*) FROM pgrst_source_count)")
-	} else {
-		sb.WriteString("null::bigint")
-	}
-	sb.WriteString(" AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ")
+	b.writeHead(&sb, q, root, func(sb *strings.Builder) { sb.WriteString(call) })
 	if q.MediaType == pgrest.MediaCSV && req.Method != "HEAD" && !q.Void {
 		// The header is the keys of the first row of the page.
 		sb.WriteString("coalesce((SELECT string_agg(k, ',') FROM json_object_keys(json_agg(_postgrest_t)->0) AS k), '') || chr(10) || " +

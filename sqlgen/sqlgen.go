@@ -68,19 +68,46 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 	return build(req, c, opts, nil)
 }
 
-// build builds a read or RPC statement; body is the POST body of an RPC
-// call, nil for GET and HEAD.
-func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (*Query, error) {
-	if req == nil || c == nil {
-		return nil, rowgate.NewError(rowgate.CodeInternal, "missing request or schema cache")
-	}
+// newBuilder starts a statement for the request's schema (the cache's first
+// exposed schema when opts names none).
+func newBuilder(c *schema.Cache, opts Options) *builder {
 	sch := opts.Schema
 	if sch == "" {
 		if s := c.Schemas(); len(s) > 0 {
 			sch = s[0]
 		}
 	}
-	b := &builder{c: c, schema: sch}
+	return &builder{c: c, schema: sch}
+}
+
+// writeHead writes the part every read and call statement shares:
+// "WITH pgrst_source AS (<source>)", the count CTE when counting, and the
+// total_result_set and page_total columns.
+func (b *builder) writeHead(sb *strings.Builder, q *Query, root *level, source func(*strings.Builder)) {
+	sb.WriteString("WITH pgrst_source AS (")
+	source(sb)
+	sb.WriteString(")")
+	if count := b.countParts(q, root); count != "" {
+		sb.WriteString(", pgrst_source_count AS (")
+		sb.WriteString(count)
+		sb.WriteString(")")
+	}
+	sb.WriteString(" SELECT ")
+	if q.Count {
+		sb.WriteString("(SELECT pg_catalog.count(*) FROM pgrst_source_count)")
+	} else {
+		sb.WriteString("null::bigint")
+	}
+	sb.WriteString(" AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ")
+}
+
+// build builds a read or RPC statement; body is the POST body of an RPC
+// call, nil for GET and HEAD.
+func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (*Query, error) {
+	if req == nil || c == nil {
+		return nil, rowgate.NewError(rowgate.CodeInternal, "missing request or schema cache")
+	}
+	b := newBuilder(c, opts)
 	q := &Query{MediaType: pgrest.MediaJSON}
 	switch req.Accept.Kind {
 	case pgrest.MediaJSON, pgrest.MediaArray, "":
@@ -136,21 +163,7 @@ func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (
 	}
 
 	var sb strings.Builder
-	sb.WriteString("WITH pgrst_source AS (")
-	b.writeLevelSelect(&sb, root, false)
-	sb.WriteString(")")
-	if count := b.countParts(q, root); count != "" {
-		sb.WriteString(", pgrst_source_count AS (")
-		sb.WriteString(count)
-		sb.WriteString(")")
-	}
-	sb.WriteString(" SELECT ")
-	if q.Count {
-		sb.WriteString("(SELECT pg_catalog.count(*) FROM pgrst_source_count)")
-	} else {
-		sb.WriteString("null::bigint")
-	}
-	sb.WriteString(" AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ")
+	b.writeHead(&sb, q, root, func(sb *strings.Builder) { b.writeLevelSelect(sb, root, false) })
 	sb.WriteString(b.bodyExpr(req, q))
 	sb.WriteString(" AS body, nullif(current_setting('response.headers', true), '') AS response_headers, ")
 	sb.WriteString("nullif(current_setting('response.status', true), '') AS response_status ")

@@ -58,13 +58,7 @@ func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Opti
 	if req.RPC {
 		return nil, rowgate.NewError(rowgate.CodeInternal, "Write called for an RPC request")
 	}
-	sch := opts.Schema
-	if sch == "" {
-		if s := c.Schemas(); len(s) > 0 {
-			sch = s[0]
-		}
-	}
-	b := &builder{c: c, schema: sch}
+	b := newBuilder(c, opts)
 	mlv, err := b.tableLevel(req.Resource)
 	if err != nil {
 		return nil, err
