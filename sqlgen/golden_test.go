@@ -121,28 +121,10 @@ func execute(t *testing.T, q *Query) string {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT set_config('role', 'authenticated', true), set_config('search_path', 'public', true)"); err != nil {
-		t.Fatal(err)
+	head, body, total, ok := runMainRow(t, tx, q)
+	if !ok {
+		return head
 	}
-	var (
-		total        *int64
-		page         int64
-		body         string
-		hdrs, status *string
-	)
-	err = tx.QueryRow(ctx, q.SQL, q.Args...).Scan(&total, &page, &body, &hdrs, &status)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return fmt.Sprintf("error %s: %s", pgErr.Code, pgErr.Message)
-	}
-	if err != nil {
-		t.Fatalf("execute: %v\nSQL: %s", err, q.SQL)
-	}
-	ts := "null"
-	if total != nil {
-		ts = strconv.FormatInt(*total, 10)
-	}
-	head := fmt.Sprintf("total=%s page=%d", ts, page)
 	if q.Explain != nil {
 		// The planner's estimate, and the total Content-Range would show.
 		var plan []byte
@@ -160,6 +142,35 @@ func execute(t *testing.T, q *Query) string {
 		head += fmt.Sprintf(" plan_rows=%d reported=%s", rows, reported)
 	}
 	return head + "\n" + body
+}
+
+// runMainRow runs q's statement in tx as role authenticated and renders
+// the result row's head ("total=… page=…") and body. When PostgreSQL
+// refuses the statement, head is "error <SQLSTATE>: <message>" and ok is
+// false.
+func runMainRow(t *testing.T, tx pgx.Tx, q *Query) (head, body string, total *int64, ok bool) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := tx.Exec(ctx, "SELECT set_config('role', 'authenticated', true), set_config('search_path', 'public', true)"); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		page         int64
+		hdrs, status *string
+	)
+	err := tx.QueryRow(ctx, q.SQL, q.Args...).Scan(&total, &page, &body, &hdrs, &status)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fmt.Sprintf("error %s: %s", pgErr.Code, pgErr.Message), "", nil, false
+	}
+	if err != nil {
+		t.Fatalf("execute: %v\nSQL: %s", err, q.SQL)
+	}
+	ts := "null"
+	if total != nil {
+		ts = strconv.FormatInt(*total, 10)
+	}
+	return fmt.Sprintf("total=%s page=%d", ts, page), body, total, true
 }
 
 // sameResult compares rendered results, JSON bodies semantically.

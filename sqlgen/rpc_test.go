@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rowgate/rowgate"
 	"github.com/rowgate/rowgate/pgrest"
@@ -193,28 +191,11 @@ func executeCall(t *testing.T, q *Query) string {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT set_config('role', 'authenticated', true), set_config('search_path', 'public', true)"); err != nil {
-		t.Fatal(err)
+	head, body, _, ok := runMainRow(t, tx, q)
+	if !ok {
+		return head
 	}
-	var (
-		total        *int64
-		page         int64
-		body         string
-		hdrs, status *string
-	)
-	err = tx.QueryRow(ctx, q.SQL, q.Args...).Scan(&total, &page, &body, &hdrs, &status)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return fmt.Sprintf("error %s: %s", pgErr.Code, pgErr.Message)
-	}
-	if err != nil {
-		t.Fatalf("execute: %v\nSQL: %s", err, q.SQL)
-	}
-	ts := "null"
-	if total != nil {
-		ts = strconv.FormatInt(*total, 10)
-	}
-	return fmt.Sprintf("total=%s page=%d\n%s", ts, page, body)
+	return head + "\n" + body
 }
 
 // TestRPCGolden checks the statement of every RPC shape, and runs it.
