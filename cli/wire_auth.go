@@ -23,7 +23,7 @@ func buildVerifier(cfg *config.Config, issuers []config.TrustedIssuer, log *slog
 			Issuer:       ti.Issuer,
 			JWKSURL:      ti.JWKSURL,
 			MaxStaleness: cfg.Rowgate.MaxStaleness,
-			Logger:       log.With("issuer", ti.Name),
+			Logger:       log.With("trusted_issuer", ti.Name),
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("issuer %s: %w", ti.Name, err)
