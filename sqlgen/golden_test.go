@@ -36,51 +36,87 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ w
 // <error JSON>" and there is no result section. A statement PostgreSQL
 // refuses has "error <SQLSTATE>: <message>" as its result.
 type goldenCase struct {
-	request string
-	headers pgrest.Headers
-	opts    Options
+	goldenRequest
+	opts Options
 }
 
-func parseGoldenInput(t *testing.T, input string) goldenCase {
+// goldenRequest is the head every golden suite shares: the request line
+// and header lines. PostgREST's request headers fill headers; any other line
+// (Content-Type, X-Max-Rows, body:) lands in extra under its lower-cased
+// name, for the suite that knows it.
+type goldenRequest struct {
+	method, path, query string
+	headers             pgrest.Headers
+	extra               map[string]string
+}
+
+func parseGoldenRequest(t *testing.T, head string) goldenRequest {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(input), "\n")
-	gc := goldenCase{request: strings.TrimSpace(lines[0])}
+	lines := strings.Split(strings.TrimSpace(head), "\n")
+	var gr goldenRequest
+	method, target, ok := strings.Cut(strings.TrimSpace(lines[0]), " ")
+	if !ok {
+		t.Fatalf("bad request line %q", lines[0])
+	}
+	gr.method = method
+	gr.path, gr.query, _ = strings.Cut(target, "?")
+	gr.extra = map[string]string{}
 	for _, l := range lines[1:] {
 		k, v, ok := strings.Cut(l, ":")
 		if !ok {
 			t.Fatalf("bad header line %q", l)
 		}
 		v = strings.TrimSpace(v)
-		switch strings.ToLower(strings.TrimSpace(k)) {
+		switch name := strings.ToLower(strings.TrimSpace(k)); name {
 		case "prefer":
-			gc.headers.Prefer = append(gc.headers.Prefer, v)
+			gr.headers.Prefer = append(gr.headers.Prefer, v)
 		case "accept":
-			gc.headers.Accept = v
+			gr.headers.Accept = v
 		case "range":
-			gc.headers.Range = v
+			gr.headers.Range = v
 		case "accept-profile":
-			gc.headers.AcceptProfile = v
-		case "x-max-rows":
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatalf("bad X-Max-Rows %q", v)
-			}
-			gc.opts.MaxRows = n
+			gr.headers.AcceptProfile = v
+		case "content-profile":
+			gr.headers.ContentProfile = v
 		default:
-			t.Fatalf("unknown header %q", k)
+			gr.extra[name] = v
 		}
 	}
+	return gr
+}
+
+// takeExtra removes and returns the extra line name; any line left over
+// after a suite has taken what it knows is a mistake in the file.
+func (gr *goldenRequest) takeExtra(name string) (string, bool) {
+	v, ok := gr.extra[name]
+	delete(gr.extra, name)
+	return v, ok
+}
+
+func (gr *goldenRequest) noMoreExtras(t *testing.T) {
+	t.Helper()
+	for k := range gr.extra {
+		t.Fatalf("unknown header %q", k)
+	}
+}
+
+func parseGoldenInput(t *testing.T, input string) goldenCase {
+	t.Helper()
+	gc := goldenCase{goldenRequest: parseGoldenRequest(t, input)}
+	if v, ok := gc.takeExtra("x-max-rows"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("bad X-Max-Rows %q", v)
+		}
+		gc.opts.MaxRows = n
+	}
+	gc.noMoreExtras(t)
 	return gc
 }
 
 func buildGolden(t *testing.T, gc goldenCase) (*Query, error) {
 	t.Helper()
-	method, target, ok := strings.Cut(gc.request, " ")
-	if !ok {
-		t.Fatalf("bad request line %q", gc.request)
-	}
-	path, query, _ := strings.Cut(target, "?")
-	req, err := pgrest.ParseRequest(method, path, query, gc.headers)
+	req, err := pgrest.ParseRequest(gc.method, gc.path, gc.query, gc.headers)
 	if err != nil {
 		return nil, err
 	}

@@ -104,55 +104,29 @@ func loadRPCCache(t testing.TB) *schema.Cache {
 //	total=… page=…                  the executed row, as for testdata/*.txt
 //	<body>
 type rpcCase struct {
-	method, path, query string
-	headers             pgrest.Headers
-	kind                BodyKind
-	body                string
+	goldenRequest
+	kind BodyKind
+	body string
 }
 
 func parseRPCCase(t *testing.T, input string) rpcCase {
 	t.Helper()
 	head, body, _ := strings.Cut(input, "\n\n")
-	lines := strings.Split(strings.TrimSpace(head), "\n")
-	var rc rpcCase
-	method, target, ok := strings.Cut(strings.TrimSpace(lines[0]), " ")
-	if !ok {
-		t.Fatalf("bad request line %q", lines[0])
-	}
-	rc.method = method
-	rc.path, rc.query, _ = strings.Cut(target, "?")
-	rc.body = strings.TrimSuffix(body, "\n")
-	for _, l := range lines[1:] {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			t.Fatalf("bad header line %q", l)
-		}
-		v = strings.TrimSpace(v)
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "prefer":
-			rc.headers.Prefer = append(rc.headers.Prefer, v)
-		case "accept":
-			rc.headers.Accept = v
-		case "content-profile":
-			rc.headers.ContentProfile = v
-		case "accept-profile":
-			rc.headers.AcceptProfile = v
-		case "content-type":
-			switch v {
-			case "application/x-www-form-urlencoded":
-				rc.kind = BodyForm
-			case "text/plain":
-				rc.kind = BodyText
-			case "application/octet-stream":
-				rc.kind = BodyBinary
-			case "application/json":
-			default:
-				t.Fatalf("unsupported content type %q", v)
-			}
+	rc := rpcCase{goldenRequest: parseGoldenRequest(t, head), body: strings.TrimSuffix(body, "\n")}
+	if v, ok := rc.takeExtra("content-type"); ok {
+		switch v {
+		case "application/x-www-form-urlencoded":
+			rc.kind = BodyForm
+		case "text/plain":
+			rc.kind = BodyText
+		case "application/octet-stream":
+			rc.kind = BodyBinary
+		case "application/json":
 		default:
-			t.Fatalf("unknown header %q", k)
+			t.Fatalf("unsupported content type %q", v)
 		}
 	}
+	rc.noMoreExtras(t)
 	return rc
 }
 

@@ -31,8 +31,7 @@ import (
 // inside the transaction) and is rolled back, so every file sees the
 // fixture data unchanged.
 type writeCase struct {
-	request     string
-	headers     pgrest.Headers
+	goldenRequest
 	contentType string
 	body        string
 	hasBody     bool
@@ -40,40 +39,18 @@ type writeCase struct {
 
 func parseWriteInput(t *testing.T, input string) writeCase {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(input), "\n")
-	wc := writeCase{request: strings.TrimSpace(lines[0])}
-	for _, l := range lines[1:] {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			t.Fatalf("bad header line %q", l)
-		}
-		v = strings.TrimSpace(v)
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "prefer":
-			wc.headers.Prefer = append(wc.headers.Prefer, v)
-		case "accept":
-			wc.headers.Accept = v
-		case "content-profile":
-			wc.headers.ContentProfile = v
-		case "content-type":
-			wc.contentType = v
-		case "body":
-			wc.body, wc.hasBody = strings.ReplaceAll(v, `\n`, "\n"), true
-		default:
-			t.Fatalf("unknown header %q", k)
-		}
+	wc := writeCase{goldenRequest: parseGoldenRequest(t, input)}
+	wc.contentType, _ = wc.takeExtra("content-type")
+	if b, ok := wc.takeExtra("body"); ok {
+		wc.body, wc.hasBody = strings.ReplaceAll(b, `\n`, "\n"), true
 	}
+	wc.noMoreExtras(t)
 	return wc
 }
 
 func buildWrite(t *testing.T, wc writeCase) (*Mutation, error) {
 	t.Helper()
-	method, target, ok := strings.Cut(wc.request, " ")
-	if !ok {
-		t.Fatalf("bad request line %q", wc.request)
-	}
-	path, query, _ := strings.Cut(target, "?")
-	req, err := pgrest.ParseRequest(method, path, query, wc.headers)
+	req, err := pgrest.ParseRequest(wc.method, wc.path, wc.query, wc.headers)
 	if err != nil {
 		return nil, err
 	}
