@@ -68,6 +68,23 @@ func Read(req *pgrest.Request, c *schema.Cache, opts Options) (*Query, error) {
 	return build(req, c, opts, nil)
 }
 
+// setMedia sets the body's media type from the negotiated Accept: JSON
+// (optionally with nulls stripped), a single object, or CSV.
+func (q *Query) setMedia(accept pgrest.MediaType) error {
+	q.MediaType = pgrest.MediaJSON
+	switch accept.Kind {
+	case pgrest.MediaJSON, pgrest.MediaArray, "":
+		q.StripNulls = accept.StripNulls
+	case pgrest.MediaObject:
+		q.Singular, q.MediaType, q.StripNulls = true, pgrest.MediaObject, accept.StripNulls
+	case pgrest.MediaCSV:
+		q.MediaType = pgrest.MediaCSV
+	default:
+		return rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", accept.Kind)
+	}
+	return nil
+}
+
 // newBuilder starts a statement for the request's schema (the cache's first
 // exposed schema when opts names none).
 func newBuilder(c *schema.Cache, opts Options) *builder {
@@ -108,16 +125,9 @@ func build(req *pgrest.Request, c *schema.Cache, opts Options, body *CallBody) (
 		return nil, rowgate.NewError(rowgate.CodeInternal, "missing request or schema cache")
 	}
 	b := newBuilder(c, opts)
-	q := &Query{MediaType: pgrest.MediaJSON}
-	switch req.Accept.Kind {
-	case pgrest.MediaJSON, pgrest.MediaArray, "":
-		q.StripNulls = req.Accept.StripNulls
-	case pgrest.MediaObject:
-		q.Singular, q.MediaType, q.StripNulls = true, pgrest.MediaObject, req.Accept.StripNulls
-	case pgrest.MediaCSV:
-		q.MediaType = pgrest.MediaCSV
-	default:
-		return nil, rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", req.Accept.Kind)
+	q := &Query{}
+	if err := q.setMedia(req.Accept); err != nil {
+		return nil, err
 	}
 	setCount(q, req.Prefer.Count, req.RPC, opts.MaxRows)
 

@@ -65,16 +65,8 @@ func Write(req *pgrest.Request, body *pgrest.Payload, c *schema.Cache, opts Opti
 	}
 	t := mlv.table
 	m := &Mutation{Method: req.Method, Table: t, PrimaryKey: slices.Clone(t.PrimaryKey)}
-	m.MediaType = pgrest.MediaJSON
-	switch req.Accept.Kind {
-	case pgrest.MediaJSON, pgrest.MediaArray, "":
-		m.StripNulls = req.Accept.StripNulls
-	case pgrest.MediaObject:
-		m.Singular, m.MediaType, m.StripNulls = true, pgrest.MediaObject, req.Accept.StripNulls
-	case pgrest.MediaCSV:
-		m.MediaType = pgrest.MediaCSV
-	default:
-		return nil, rowgate.NewError(rowgate.CodeMediaType, "None of these media types are available: %s", req.Accept.Kind)
+	if err := m.setMedia(req.Accept); err != nil {
+		return nil, err
 	}
 	// PostgREST counts the affected rows for count=exact and
 	// count=estimated; count=planned gives no count for mutations.
