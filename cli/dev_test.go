@@ -315,24 +315,8 @@ func TestDevSIGINT(t *testing.T) {
 			cmd.Env = append(os.Environ(), "HOME="+p.dir)
 			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: tc.cred}
 			began := time.Now()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan struct{})
-			var waitErr error
-			go func() {
-				waitErr = cmd.Wait()
-				close(done)
-			}()
-			t.Cleanup(func() {
-				select {
-				case <-done:
-				default:
-					_ = cmd.Process.Kill()
-					<-done
-				}
-			})
-			waitHealthy(t, p.base, 60*time.Second, done, func() string { return stdout.String() + stderr.String() })
+			pr := startProc(t, cmd)
+			waitHealthy(t, p.base, 60*time.Second, pr.done, func() string { return stdout.String() + stderr.String() })
 			t.Logf("%s: rowgate dev (binary, first run) healthy after %s", tc.name, time.Since(began).Round(time.Millisecond))
 
 			if got := userTodos(t, p, "user_a"); len(got) != 2 {
@@ -347,16 +331,8 @@ func TestDevSIGINT(t *testing.T) {
 					t.Errorf("postgres runs as uid %d, want %d", uid, tc.wantUID)
 				}
 			}
-			if err := cmd.Process.Signal(os.Interrupt); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatal("rowgate dev did not exit within 30 s of SIGINT")
-			}
-			if waitErr != nil {
-				t.Fatalf("rowgate dev after SIGINT: %v; stderr:\n%s", waitErr, stderr.String())
+			if err := pr.stop(t, os.Interrupt, 30*time.Second); err != nil {
+				t.Fatalf("rowgate dev after SIGINT: %v; stderr:\n%s", err, stderr.String())
 			}
 			assertNoPostgres(t, p.dataDir, pid)
 		})
@@ -424,38 +400,14 @@ func TestServeSIGTERM(t *testing.T) {
 	cmd := exec.Command(bin, "serve", "--workdir", dir, "--log-json")
 	cmd.Env = append(os.Environ(), "ROWGATE_DB_URL=", "DATABASE_URL="+testenv.AsRole(t, dbURL, "authenticator"))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-done:
-		default:
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
+	pr := startProc(t, cmd)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHealthy(t, base, 30*time.Second, done, stderr.String)
+	waitHealthy(t, base, 30*time.Second, pr.done, stderr.String)
 	if status, body := get(t, base+"/rest/v1/nope", map[string]string{"apikey": config.DefaultPublishableKey}); status != 404 || !strings.Contains(body, "PGRST205") {
 		t.Errorf("GET unknown table = %d %s, want 404 PGRST205", status, body)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not exit within 20 s of SIGTERM")
-	}
-	if waitErr != nil {
-		t.Fatalf("serve after SIGTERM: %v; stderr:\n%s", waitErr, stderr.String())
+	if err := pr.stop(t, syscall.SIGTERM, 20*time.Second); err != nil {
+		t.Fatalf("serve after SIGTERM: %v; stderr:\n%s", err, stderr.String())
 	}
 	// --log-json: every log line is a JSON object.
 	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {

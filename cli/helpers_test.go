@@ -344,3 +344,47 @@ func compactJSON(t *testing.T, s string) string {
 	}
 	return b.String()
 }
+
+// proc is a started subprocess of a test; it is killed when the test ends
+// unless the test stopped it.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	err  error         // Wait's result, valid once done is closed
+}
+
+func startProc(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// stop sends sig and waits up to limit for the process to exit, returning
+// its exit error.
+func (p *proc) stop(t *testing.T, sig os.Signal, limit time.Duration) error {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		t.Fatalf("%s did not exit within %s of %v", p.cmd.Path, limit, sig)
+	}
+	return p.err
+}

@@ -276,7 +276,7 @@ func (s *Server) respondRead(w http.ResponseWriter, r *http.Request, req *pgrest
 	} else {
 		h.Set("Content-Location", strings.TrimPrefix(r.URL.Path, "/rest/v1"))
 	}
-	if applied := preferenceApplied(req); applied != "" {
+	if applied := preferenceApplied(req.Prefer, appliedPrefs{}); applied != "" {
 		h.Set("Preference-Applied", applied)
 	}
 	h.Set("Content-Type", contentType(req.Accept))
@@ -315,20 +315,6 @@ func contentType(m pgrest.MediaType) string {
 	return "application/json; charset=utf-8"
 }
 
-// preferenceApplied lists the preferences that took effect, in PostgREST's
-// order.
-func preferenceApplied(req *pgrest.Request) string {
-	var out []string
-	p := req.Prefer
-	if p.Count != pgrest.CountNone {
-		out = append(out, "count="+string(p.Count))
-	}
-	if p.Timezone != "" {
-		out = append(out, "timezone="+p.Timezone)
-	}
-	return strings.Join(out, ", ")
-}
-
 // applyGUCHeaders honours response.headers set from SQL: a JSON array of
 // single-key objects with string values (PGRST111 otherwise).
 func applyGUCHeaders(h http.Header, raw *string) error {
@@ -353,4 +339,47 @@ func applyGUCHeaders(h http.Header, raw *string) error {
 		}
 	}
 	return nil
+}
+
+// appliedPrefs says which preferences beyond count and timezone took effect
+// for a request; the kind of request decides.
+type appliedPrefs struct {
+	resolution  pgrest.ResolutionPref // upserts
+	missing     pgrest.MissingPref    // inserts and updates
+	ret         bool                  // return= (mutations)
+	tx          bool                  // tx= was overridable and honoured
+	handling    bool                  // handling= (mutations and calls)
+	maxAffected bool                  // max-affected= may apply
+}
+
+// preferenceApplied renders Preference-Applied: the preferences that took
+// effect, in PostgREST's order (resolution, missing, return, count, tx,
+// handling, timezone, max-affected — the last only with handling=strict).
+func preferenceApplied(p pgrest.Preferences, a appliedPrefs) string {
+	var out []string
+	if a.resolution != pgrest.ResolutionNone {
+		out = append(out, "resolution="+string(a.resolution))
+	}
+	if a.missing != pgrest.MissingNone {
+		out = append(out, "missing="+string(a.missing))
+	}
+	if a.ret && p.Return != pgrest.ReturnDefault {
+		out = append(out, "return="+string(p.Return))
+	}
+	if p.Count != pgrest.CountNone {
+		out = append(out, "count="+string(p.Count))
+	}
+	if a.tx {
+		out = append(out, "tx="+string(p.Tx))
+	}
+	if a.handling && p.Handling != pgrest.HandlingNone {
+		out = append(out, "handling="+string(p.Handling))
+	}
+	if p.Timezone != "" {
+		out = append(out, "timezone="+p.Timezone)
+	}
+	if a.maxAffected && p.Handling == pgrest.HandlingStrict && p.MaxAffected != nil {
+		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))
+	}
+	return strings.Join(out, ", ")
 }

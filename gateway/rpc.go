@@ -165,7 +165,7 @@ func rpcRespond(w http.ResponseWriter, r *http.Request, req *pgrest.Request, q *
 	}
 	h := w.Header()
 	h.Set("Content-Range", rng+"/"+total)
-	if applied := rpcPreferenceApplied(req, txApplied); applied != "" {
+	if applied := preferenceApplied(req.Prefer, appliedPrefs{tx: txApplied, handling: true, maxAffected: true}); applied != "" {
 		h.Set("Preference-Applied", applied)
 	}
 	body := res.body
@@ -196,28 +196,4 @@ func rpcRespond(w http.ResponseWriter, r *http.Request, req *pgrest.Request, q *
 	}
 	_, err := io.WriteString(w, body)
 	return err
-}
-
-// rpcPreferenceApplied lists the preferences PostgREST applies to a call,
-// in its order: count, tx (when overridable), handling, timezone and
-// max-affected (only with handling=strict).
-func rpcPreferenceApplied(req *pgrest.Request, txApplied bool) string {
-	p := req.Prefer
-	var out []string
-	if p.Count != pgrest.CountNone {
-		out = append(out, "count="+string(p.Count))
-	}
-	if txApplied {
-		out = append(out, "tx="+string(p.Tx))
-	}
-	if p.Handling != "" {
-		out = append(out, "handling="+string(p.Handling))
-	}
-	if p.Timezone != "" {
-		out = append(out, "timezone="+p.Timezone)
-	}
-	if p.Handling == pgrest.HandlingStrict && p.MaxAffected != nil {
-		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))
-	}
-	return strings.Join(out, ", ")
 }

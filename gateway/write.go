@@ -150,7 +150,10 @@ func (s *Server) respondWrite(w http.ResponseWriter, r *http.Request, req *pgres
 			h.Set("Location", loc)
 		}
 	}
-	if applied := writePreferenceApplied(req, m, txApplied); applied != "" {
+	if applied := preferenceApplied(req.Prefer, appliedPrefs{
+		resolution: m.Resolution, missing: m.Missing, ret: true, tx: txApplied, handling: true,
+		maxAffected: req.Method == http.MethodPatch || req.Method == http.MethodDelete,
+	}); applied != "" {
 		h.Set("Preference-Applied", applied)
 	}
 	rep := m.Representation()
@@ -210,38 +213,4 @@ func locationHeader(m *sqlgen.Mutation, raw string) string {
 		parts = append(parts, url.QueryEscape(k)+"=eq."+url.QueryEscape(v))
 	}
 	return "/" + m.Table.Name + "?" + strings.Join(parts, "&")
-}
-
-// writePreferenceApplied lists the preferences a mutation honoured, in
-// PostgREST's order: resolution, missing, return, count, tx, handling,
-// timezone, max-affected.
-func writePreferenceApplied(req *pgrest.Request, m *sqlgen.Mutation, txApplied bool) string {
-	p := req.Prefer
-	var out []string
-	if m.Resolution != pgrest.ResolutionNone {
-		out = append(out, "resolution="+string(m.Resolution))
-	}
-	if m.Missing != pgrest.MissingNone {
-		out = append(out, "missing="+string(m.Missing))
-	}
-	if p.Return != "" {
-		out = append(out, "return="+string(p.Return))
-	}
-	if p.Count != pgrest.CountNone {
-		out = append(out, "count="+string(p.Count))
-	}
-	if txApplied {
-		out = append(out, "tx="+string(p.Tx))
-	}
-	if p.Handling != pgrest.HandlingNone {
-		out = append(out, "handling="+string(p.Handling))
-	}
-	if p.Timezone != "" {
-		out = append(out, "timezone="+p.Timezone)
-	}
-	if p.Handling == pgrest.HandlingStrict && p.MaxAffected != nil &&
-		(req.Method == http.MethodPatch || req.Method == http.MethodDelete) {
-		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))
-	}
-	return strings.Join(out, ", ")
 }
